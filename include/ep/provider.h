@@ -1,0 +1,55 @@
+/*
+ * Providers: what the product knows of each engine, behind one table.
+ * llama.cpp is always built in; vLLM, TGI and Triton can each be left out
+ * with a CMake option (EP_PROVIDER_VLLM, ...), and then
+ * ep_provider_for() returns NULL for them.
+ */
+#ifndef EP_PROVIDER_H
+#define EP_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ep/config.h"
+
+/* One known runtime flag of an engine. */
+struct ep_flag_spec {
+	const char *name;         /* canonical spelling, e.g. "--n-gpu-layers" */
+	const char *const *aliases; /* NULL-terminated, may be NULL */
+	bool takes_value;
+	bool repeatable;  /* may appear several times (values accumulate) */
+	bool gpu_layers;  /* a GPU-layer flag (dropped for CPU engines) */
+	const char *const *allowed; /* NULL-terminated allowed values, or NULL for any */
+};
+
+/* A flag the engine removed: an error naming what replaced it. */
+struct ep_flag_removed {
+	const char *name;
+	const char *replacement; /* human text: "use --spec-draft-n-max" */
+};
+
+struct ep_provider {
+	enum ep_engine engine;
+	const char *name;            /* "llamacpp" */
+	const char *binary_name;     /* "llama-server", or NULL when only run as a container */
+	const struct ep_flag_spec *flags; /* terminated by a {NULL} entry */
+	const struct ep_flag_removed *removed; /* terminated by {NULL}; may be NULL */
+	const char *ctx_flag;        /* canonical flag for the pool's ctx, or NULL */
+	const char *devices_flag;    /* flag that takes the device count (tensor parallel), or NULL */
+	const char *gpu_layers_flag; /* canonical GPU-layers flag (llama.cpp), or NULL */
+	const char *model_flag;      /* "--model" */
+	const char *host_flag;       /* "--host" */
+	const char *port_flag;       /* "--port" */
+	int default_port;            /* the engine's own default port */
+	const char *health_path;     /* "/health" */
+	const char *version_path;    /* "/props", "/version", "/info" ... */
+	const char *default_image;   /* container image, or NULL */
+	const char *default_tag;     /* pinned default tag, or NULL */
+	int container_port;          /* port inside the container, or 0 */
+	const char *model_mount;     /* where the model directory is mounted, or NULL */
+};
+
+/* The provider for an engine, or NULL when it was left out of this build. */
+const struct ep_provider *ep_provider_for(enum ep_engine engine);
+
+#endif

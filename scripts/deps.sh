@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing engine-provisioner needs on Debian or
+# Ubuntu (apt-get, as root or with sudo -n). Packages already present are
+# left alone, so a second run is quick.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  libyaml-dev libjansson-dev libssl-dev libsqlite3-dev sqlite3
+  libcurl4-openssl-dev libarchive-dev libarchive-tools zstd xz-utils zip unzip
+  ccache clang python3 python3-numpy nodejs npm
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo -n); fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

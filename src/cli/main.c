@@ -1,0 +1,197 @@
+/*
+ * engine-provisioner: the command-line tool. Global options, the command
+ * table, the sink for narration and the mapping of error codes to exit
+ * statuses live here; everything else is in cmd_<name>.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ep/log.h"
+#include "cli.h"
+#include "banned.h"
+
+const struct ep_cli_cmd ep_cli_commands[] = {
+    {"help", ep_cmd_help, "show help for the tool or a command",
+     "usage: engine-provisioner help [COMMAND]\n"},
+    {"version", ep_cmd_version, "print the version",
+     "usage: engine-provisioner version [--json]\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+int ep_cli_exit_code(int code)
+{
+	switch (code) {
+	case EP_OK:
+		return EP_EXIT_OK;
+	case EP_EUSAGE:
+		return EP_EXIT_USAGE;
+	case EP_ECONFIG:
+		return EP_EXIT_CONFIG;
+	case EP_EPOLICY:
+		return EP_EXIT_POLICY;
+	case EP_EPREFLIGHT:
+	case EP_EGPU:
+		return EP_EXIT_HOST;
+	case EP_EVERIFY:
+	case EP_EUNSAFE:
+		return EP_EXIT_VERIFY;
+	case EP_EBUSY:
+		return EP_EXIT_BUSY;
+	default:
+		return EP_EXIT_FAILURE;
+	}
+}
+
+int ep_cli_fail(const struct ep_error *err)
+{
+	fprintf(stderr, "engine-provisioner: error: %s\n",
+		err->msg[0] ? err->msg : ep_code_name(err->code));
+	return ep_cli_exit_code(err->code);
+}
+
+static const struct ep_cli_cmd *find_cmd(const char *name)
+{
+	const struct ep_cli_cmd *c;
+
+	for (c = ep_cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int ep_cli_usage(const char *cmd, const char *fmt, ...)
+{
+	const struct ep_cli_cmd *c = cmd ? find_cmd(cmd) : NULL;
+	va_list ap;
+
+	fputs("engine-provisioner: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c)
+		fputs(c->usage, stderr);
+	else
+		fputs("run 'engine-provisioner help' for the commands\n", stderr);
+	return EP_EXIT_USAGE;
+}
+
+bool ep_cli_wants_help(const char *cmd, int argc, char **argv)
+{
+	const struct ep_cli_cmd *c = find_cmd(cmd);
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			if (c)
+				fputs(c->usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char global_usage[] =
+    "usage: engine-provisioner [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Turns a declarative pool config into a prepared, running LLM inference engine.\n"
+    "\n"
+    "Global options:\n"
+    "  --log-format text|json  narration as readable lines (default) or JSON lines\n"
+    "  --state-dir DIR         where mirrors, builds, the store and the catalog live\n"
+    "                          (default: $EP_STATE_DIR, else $XDG_CACHE_HOME/engine-provisioner)\n"
+    "  -v, --verbose           also narrate debug events (every process started)\n"
+    "  -q, --quiet             narrate warnings and errors only\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Commands:\n";
+
+static const char exit_usage[] =
+    "\n"
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  a runtime step failed (fetch, build, file system, engine start)\n"
+    "  2  bad command line\n"
+    "  3  the config is invalid\n"
+    "  4  the config's policy forbids a needed step\n"
+    "  5  the host cannot serve (missing tools, no driver or GPU, driver too old)\n"
+    "  6  verification failed (checksum, digest, lock mismatch, hostile input)\n"
+    "  7  a lock is held by another process and --no-wait was given\n"
+    "\n"
+    "'engine-provisioner help COMMAND' or 'engine-provisioner COMMAND --help' shows a command.\n";
+
+int ep_cmd_help(struct ep_cli *cli, int argc, char **argv)
+{
+	const struct ep_cli_cmd *c;
+
+	(void)cli;
+	if (argc > 1) {
+		c = find_cmd(argv[1]);
+		if (!c)
+			return ep_cli_usage(NULL, "unknown command '%s'", argv[1]);
+		fputs(c->usage, stdout);
+		return EP_EXIT_OK;
+	}
+	fputs(global_usage, stdout);
+	for (c = ep_cli_commands; c->name; c++)
+		printf("  %-10s %s\n", c->name, c->summary);
+	fputs(exit_usage, stdout);
+	return EP_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ep_cli cli = {false, false, false, NULL};
+	const struct ep_cli_cmd *c;
+	enum ep_level level;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--log-format") && i + 1 < argc) {
+			const char *v = argv[++i];
+
+			if (strcmp(v, "json") && strcmp(v, "text"))
+				return ep_cli_usage(NULL, "--log-format takes 'text' or 'json', not '%s'",
+						    v);
+			cli.json_log = !strcmp(v, "json");
+		} else if (!strncmp(a, "--log-format=", 13)) {
+			const char *v = a + 13;
+
+			if (strcmp(v, "json") && strcmp(v, "text"))
+				return ep_cli_usage(NULL, "--log-format takes 'text' or 'json', not '%s'",
+						    v);
+			cli.json_log = !strcmp(v, "json");
+		} else if (!strcmp(a, "--state-dir") && i + 1 < argc) {
+			cli.state_dir = argv[++i];
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			cli.verbose = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			cli.quiet = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			return ep_cmd_help(&cli, 0, NULL);
+		} else if (!strcmp(a, "--version")) {
+			return ep_cmd_version(&cli, 0, NULL);
+		} else {
+			return ep_cli_usage(NULL, "unknown option '%s'", a);
+		}
+	}
+	if (i >= argc) {
+		fputs(global_usage, stderr);
+		return EP_EXIT_USAGE;
+	}
+	c = find_cmd(argv[i]);
+	if (!c)
+		return ep_cli_usage(NULL, "unknown command '%s'", argv[i]);
+	level = cli.verbose ? EP_LOG_DEBUG : cli.quiet ? EP_LOG_WARN : EP_LOG_INFO;
+	ep_log_set_sink(cli.json_log ? ep_log_sink_json : ep_log_sink_text, stderr, level);
+	if (ep_cli_wants_help(c->name, argc - i, argv + i))
+		return EP_EXIT_OK;
+	return c->run(&cli, argc - i, argv + i);
+}
