@@ -48,7 +48,24 @@ int ep_cli_usage(const char *cmd, const char *fmt, ...) EP_PRINTF(2, 3);
 /* Is argv[i] "-h" or "--help"? Then print the command's help. */
 bool ep_cli_wants_help(const char *cmd, int argc, char **argv);
 
+struct ep_config;
+struct ep_pool;
+
+/* Load a config, printing every diagnostic; returns an exit status. */
+int ep_cli_load_config(struct ep_config **out, const char *path);
+/* EP_EXIT_OK when pool_id is NULL or names a pool; else prints the pools and returns EP_EXIT_USAGE. */
+int ep_cli_check_pool(const struct ep_config *cfg, const char *pool_id);
+/* Does the command act on `pool` (pool_id NULL means every pool)? */
+bool ep_cli_pool_selected(const struct ep_pool *pool, const char *pool_id);
+/*
+ * Match option `name` at argv[*i] in the forms "NAME VALUE" and "NAME=VALUE".
+ * On a match *value is the value (NULL when it is missing) and *i is advanced
+ * past it.
+ */
+bool ep_cli_value_opt(const char *name, int argc, char **argv, int *i, const char **value);
+
 int ep_cmd_help(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_version(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_plan(struct ep_cli *cli, int argc, char **argv);
 
 #endif

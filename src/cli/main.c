@@ -16,6 +16,18 @@
 const struct ep_cli_cmd ep_cli_commands[] = {
     {"help", ep_cmd_help, "show help for the tool or a command",
      "usage: engine-provisioner help [COMMAND]\n"},
+    {"plan", ep_cmd_plan, "show the steps for each pool, with no side effects",
+     "usage: engine-provisioner plan --config FILE [--pool ID | --all] [--json]\n"
+     "\n"
+     "Prints the steps ensure and up take for each pool (every pool unless --pool\n"
+     "names one): tool preflight, GPU check, clone, configure, build, install, pull,\n"
+     "download, verify, model fetch, run, with the normalized CMake and runtime\n"
+     "flags. Nothing is written and no tool is run; the same config gives\n"
+     "byte-identical output every time. FILE '-' reads the config from stdin.\n"
+     "\n"
+     "  --json   one JSON object per pool {\"pool_id\", \"engine\", \"mode\", \"flags\",\n"
+     "           [\"cmake_flags\"], \"steps\": [{\"kind\", \"detail\"}]}; an array unless\n"
+     "           --pool is given\n"},
     {"version", ep_cmd_version, "print the version",
      "usage: engine-provisioner version [--json]\n"},
     {NULL, NULL, NULL, NULL},
