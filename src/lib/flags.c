@@ -2,9 +2,11 @@
  * What the flag normalizers share: reading a flag's spelling, and finding
  * the known flag nearest to an unknown one (edit distance).
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ep/buf.h"
 #include "flags_internal.h"
 #include "banned.h"
 
@@ -108,4 +110,21 @@ const char *ep_flags__engine_option(enum ep_engine e)
 	static const char *const names[] = {"LLAMACPP", "VLLM", "TGI", "TRITON"};
 
 	return (unsigned)e < EP_ENGINE_COUNT ? names[e] : "UNKNOWN";
+}
+
+int ep_flags__warn(struct ep_strvec *warnings, struct ep_error *err, const char *fmt, ...)
+{
+	struct ep_buf b = EP_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	if (!warnings)
+		return 0;
+	va_start(ap, fmt);
+	rc = ep_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (!rc)
+		rc = ep_strvec_push(warnings, b.ptr);
+	ep_buf_release(&b);
+	return rc ? ep_error_set(err, EP_ENOMEM, "out of memory") : 0;
 }

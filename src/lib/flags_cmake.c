@@ -13,7 +13,6 @@
  * older LLAMA_* names of the 2024 rename to GGML_*.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,32 +29,32 @@ struct rename {
 };
 
 static const struct rename renames[] = {
-	{"GGML_CUBLAS", "GGML_CUDA"},
-	{"LLAMA_AVX", "GGML_AVX"},
-	{"LLAMA_AVX2", "GGML_AVX2"},
-	{"LLAMA_AVX512", "GGML_AVX512"},
-	{"LLAMA_BLAS", "GGML_BLAS"},
-	{"LLAMA_BLAS_VENDOR", "GGML_BLAS_VENDOR"},
-	{"LLAMA_CANN", "GGML_CANN"},
-	{"LLAMA_CUBLAS", "GGML_CUDA"},
-	{"LLAMA_CUDA", "GGML_CUDA"},
-	{"LLAMA_CUDA_F16", "GGML_CUDA_F16"},
-	{"LLAMA_CUDA_FA_ALL_QUANTS", "GGML_CUDA_FA_ALL_QUANTS"},
-	{"LLAMA_CUDA_FORCE_CUBLAS", "GGML_CUDA_FORCE_CUBLAS"},
-	{"LLAMA_CUDA_FORCE_MMQ", "GGML_CUDA_FORCE_MMQ"},
-	{"LLAMA_CUDA_NO_VMM", "GGML_CUDA_NO_VMM"},
-	{"LLAMA_F16C", "GGML_F16C"},
-	{"LLAMA_FMA", "GGML_FMA"},
-	{"LLAMA_HIPBLAS", "GGML_HIP"},
-	{"LLAMA_HIP_UMA", "GGML_HIP_UMA"},
-	{"LLAMA_METAL", "GGML_METAL"},
-	{"LLAMA_METAL_EMBED_LIBRARY", "GGML_METAL_EMBED_LIBRARY"},
-	{"LLAMA_NATIVE", "GGML_NATIVE"},
-	{"LLAMA_OPENMP", "GGML_OPENMP"},
-	{"LLAMA_RPC", "GGML_RPC"},
-	{"LLAMA_SYCL", "GGML_SYCL"},
-	{"LLAMA_SYCL_F16", "GGML_SYCL_F16"},
-	{"LLAMA_VULKAN", "GGML_VULKAN"},
+    {"GGML_CUBLAS", "GGML_CUDA"},
+    {"LLAMA_AVX", "GGML_AVX"},
+    {"LLAMA_AVX2", "GGML_AVX2"},
+    {"LLAMA_AVX512", "GGML_AVX512"},
+    {"LLAMA_BLAS", "GGML_BLAS"},
+    {"LLAMA_BLAS_VENDOR", "GGML_BLAS_VENDOR"},
+    {"LLAMA_CANN", "GGML_CANN"},
+    {"LLAMA_CUBLAS", "GGML_CUDA"},
+    {"LLAMA_CUDA", "GGML_CUDA"},
+    {"LLAMA_CUDA_F16", "GGML_CUDA_F16"},
+    {"LLAMA_CUDA_FA_ALL_QUANTS", "GGML_CUDA_FA_ALL_QUANTS"},
+    {"LLAMA_CUDA_FORCE_CUBLAS", "GGML_CUDA_FORCE_CUBLAS"},
+    {"LLAMA_CUDA_FORCE_MMQ", "GGML_CUDA_FORCE_MMQ"},
+    {"LLAMA_CUDA_NO_VMM", "GGML_CUDA_NO_VMM"},
+    {"LLAMA_F16C", "GGML_F16C"},
+    {"LLAMA_FMA", "GGML_FMA"},
+    {"LLAMA_HIPBLAS", "GGML_HIP"},
+    {"LLAMA_HIP_UMA", "GGML_HIP_UMA"},
+    {"LLAMA_METAL", "GGML_METAL"},
+    {"LLAMA_METAL_EMBED_LIBRARY", "GGML_METAL_EMBED_LIBRARY"},
+    {"LLAMA_NATIVE", "GGML_NATIVE"},
+    {"LLAMA_OPENMP", "GGML_OPENMP"},
+    {"LLAMA_RPC", "GGML_RPC"},
+    {"LLAMA_SYCL", "GGML_SYCL"},
+    {"LLAMA_SYCL_F16", "GGML_SYCL_F16"},
+    {"LLAMA_VULKAN", "GGML_VULKAN"},
 };
 
 /* The rename of `name`, or NULL; every LLAMA_CUBLAS_* option asks for CUDA. */
@@ -73,8 +72,8 @@ static const struct rename *find_rename(const char *name)
 
 /* GPU backends: a GPU pool that turns none on gets GGML_CUDA=ON. */
 static const char *const gpu_backends[] = {
-	"GGML_CANN", "GGML_CUDA",   "GGML_HIP",    "GGML_METAL", "GGML_MUSA",
-	"GGML_OPENCL", "GGML_SYCL", "GGML_VULKAN", "GGML_WEBGPU", NULL,
+    "GGML_CANN",   "GGML_CUDA", "GGML_HIP",    "GGML_METAL",  "GGML_MUSA",
+    "GGML_OPENCL", "GGML_SYCL", "GGML_VULKAN", "GGML_WEBGPU", NULL,
 };
 
 /*
@@ -83,16 +82,51 @@ static const char *const gpu_backends[] = {
  * for every name.
  */
 static const char *const bool_options[] = {
-	"BUILD_SHARED_LIBS", "GGML_ACCELERATE", "GGML_AVX", "GGML_AVX2", "GGML_AVX512",
-	"GGML_BACKEND_DL", "GGML_BLAS", "GGML_CCACHE", "GGML_CPU", "GGML_CPU_ALL_VARIANTS",
-	"GGML_CUDA", "GGML_CUDA_FA", "GGML_CUDA_FA_ALL_QUANTS", "GGML_CUDA_F16",
-	"GGML_CUDA_FORCE_CUBLAS", "GGML_CUDA_FORCE_MMQ", "GGML_CUDA_GRAPHS", "GGML_CUDA_NCCL",
-	"GGML_CUDA_NO_PEER_COPY", "GGML_CUDA_NO_VMM", "GGML_F16C", "GGML_FMA", "GGML_HIP",
-	"GGML_LLAMAFILE", "GGML_LTO", "GGML_METAL", "GGML_MUSA", "GGML_NATIVE", "GGML_OPENCL",
-	"GGML_OPENMP", "GGML_RPC", "GGML_STATIC", "GGML_SYCL", "GGML_SYCL_F16", "GGML_VULKAN",
-	"GGML_WEBGPU", "LLAMA_BUILD_COMMON", "LLAMA_BUILD_EXAMPLES", "LLAMA_BUILD_SERVER",
-	"LLAMA_BUILD_TESTS", "LLAMA_BUILD_TOOLS", "LLAMA_FATAL_WARNINGS", "LLAMA_LLGUIDANCE",
-	"LLAMA_OPENSSL", NULL,
+    "BUILD_SHARED_LIBS",
+    "GGML_ACCELERATE",
+    "GGML_AVX",
+    "GGML_AVX2",
+    "GGML_AVX512",
+    "GGML_BACKEND_DL",
+    "GGML_BLAS",
+    "GGML_CCACHE",
+    "GGML_CPU",
+    "GGML_CPU_ALL_VARIANTS",
+    "GGML_CUDA",
+    "GGML_CUDA_FA",
+    "GGML_CUDA_FA_ALL_QUANTS",
+    "GGML_CUDA_F16",
+    "GGML_CUDA_FORCE_CUBLAS",
+    "GGML_CUDA_FORCE_MMQ",
+    "GGML_CUDA_GRAPHS",
+    "GGML_CUDA_NCCL",
+    "GGML_CUDA_NO_PEER_COPY",
+    "GGML_CUDA_NO_VMM",
+    "GGML_F16C",
+    "GGML_FMA",
+    "GGML_HIP",
+    "GGML_LLAMAFILE",
+    "GGML_LTO",
+    "GGML_METAL",
+    "GGML_MUSA",
+    "GGML_NATIVE",
+    "GGML_OPENCL",
+    "GGML_OPENMP",
+    "GGML_RPC",
+    "GGML_STATIC",
+    "GGML_SYCL",
+    "GGML_SYCL_F16",
+    "GGML_VULKAN",
+    "GGML_WEBGPU",
+    "LLAMA_BUILD_COMMON",
+    "LLAMA_BUILD_EXAMPLES",
+    "LLAMA_BUILD_SERVER",
+    "LLAMA_BUILD_TESTS",
+    "LLAMA_BUILD_TOOLS",
+    "LLAMA_FATAL_WARNINGS",
+    "LLAMA_LLGUIDANCE",
+    "LLAMA_OPENSSL",
+    NULL,
 };
 
 /* One -D entry: NAME, optional TYPE, VALUE (all owned). */
@@ -117,26 +151,6 @@ static void defs_release(struct defs *d)
 		free(d->v[i].value);
 	}
 	free(d->v);
-}
-
-static int warnf(struct defs *d, const char *fmt, ...) EP_PRINTF(2, 3);
-
-/* Append a formatted warning when the caller asked for them. */
-static int warnf(struct defs *d, const char *fmt, ...)
-{
-	struct ep_buf b = EP_BUF_INIT;
-	va_list ap;
-	int rc;
-
-	if (!d->warnings)
-		return 0;
-	va_start(ap, fmt);
-	rc = ep_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	if (!rc)
-		rc = ep_strvec_push(d->warnings, b.ptr);
-	ep_buf_release(&b);
-	return rc ? ep_error_set(d->err, EP_ENOMEM, "out of memory") : 0;
 }
 
 static struct def *find_def(struct defs *d, const char *name)
@@ -177,8 +191,10 @@ static int set_def(struct defs *d, char *name, char *type, char *value)
 
 	if (old) {
 		if (strcmp(old->value, value))
-			rc = warnf(d, "cmake flag '%s' given twice ('%s', then '%s'); the last one is kept",
-				   name, old->value, value);
+			rc = ep_flags__warn(
+			    d->warnings, d->err,
+			    "cmake flag '%s' given twice ('%s', then '%s'); the last one is kept",
+			    name, old->value, value);
 		free(old->name);
 		free(old->type);
 		free(old->value);
@@ -254,7 +270,8 @@ static int add_assignment(struct defs *d, const char *flag, const char *a, bool 
 
 		if (!strcmp(to, "GGML_CUDA") || !strncmp(to, "GGML_CUDA_", 10))
 			*mapped_deprecated = true;
-		rc = warnf(d, "cmake flag '%s' is a deprecated name; using -D%s", name, to);
+		rc = ep_flags__warn(d->warnings, d->err,
+				    "cmake flag '%s' is a deprecated name; using -D%s", name, to);
 		free(name);
 		name = strdup(to);
 		if (rc || !name) {
@@ -279,8 +296,10 @@ static int add_assignment(struct defs *d, const char *flag, const char *a, bool 
 		free(name);
 		free(type);
 		free(value);
-		return warnf(d, "cmake flag 'LLAMA_CURL' has no effect (llama.cpp no longer uses "
-				"libcurl); dropped");
+		return ep_flags__warn(
+		    d->warnings, d->err,
+		    "cmake flag 'LLAMA_CURL' has no effect (llama.cpp no longer uses "
+		    "libcurl); dropped");
 	}
 	return set_def(d, name, type, value);
 }
@@ -303,15 +322,17 @@ static int read_flags(struct defs *d, const struct ep_strlist *flags, bool *mapp
 		} else if (!strncmp(f, "-D", 2)) {
 			rc = add_assignment(d, f, f + 2, mapped_deprecated);
 		} else if (!strncmp(f, "-G", 2)) {
-			rc = ep_error_set(d->err, EP_ECONFIG,
-					  "cmake flag '%s' is not allowed in source.cmake_flags; set "
-					  "the generator with source.generator",
-					  f);
+			rc = ep_error_set(
+			    d->err, EP_ECONFIG,
+			    "cmake flag '%s' is not allowed in source.cmake_flags; set "
+			    "the generator with source.generator",
+			    f);
 		} else {
-			rc = ep_error_set(d->err, EP_ECONFIG,
-					  "cmake flag '%s' is not a -D option; source.cmake_flags take "
-					  "only -DNAME=VALUE",
-					  f);
+			rc = ep_error_set(
+			    d->err, EP_ECONFIG,
+			    "cmake flag '%s' is not a -D option; source.cmake_flags take "
+			    "only -DNAME=VALUE",
+			    f);
 		}
 	}
 	return rc;
@@ -326,8 +347,9 @@ static int force(struct defs *d, const char *name, const char *value, const char
 	if (old && !strcmp(old->value, value))
 		return 0;
 	if (old) {
-		int rc = warnf(d, "cmake flag '-D%s=%s' replaced by -D%s=%s: %s", name, old->value,
-			       name, value, why);
+		int rc = ep_flags__warn(d->warnings, d->err,
+					"cmake flag '-D%s=%s' replaced by -D%s=%s: %s", name,
+					old->value, name, value, why);
 
 		if (rc)
 			return rc;
@@ -364,18 +386,20 @@ static int backend(struct defs *d, bool gpu)
 	}
 	if (!gpu) {
 		if (cuda && !strcmp(cuda->value, "ON"))
-			return ep_error_set(d->err, EP_ECONFIG,
-					    "cmake flag '-DGGML_CUDA=ON' asks for CUDA but the pool "
-					    "has no devices (a cpu pool); remove the flag or give "
-					    "the pool devices");
+			return ep_error_set(
+			    d->err, EP_ECONFIG,
+			    "cmake flag '-DGGML_CUDA=ON' asks for CUDA but the pool "
+			    "has no devices (a cpu pool); remove the flag or give "
+			    "the pool devices");
 		return any || cuda ? 0 : force(d, "GGML_CUDA", "OFF", "");
 	}
 	if (any)
 		return 0;
 	if (cuda)
-		return warnf(d, "the pool has devices but the build turns on no GPU backend "
-				"(-DGGML_CUDA=%s); it will run on the cpu",
-			     cuda->value);
+		return ep_flags__warn(d->warnings, d->err,
+				      "the pool has devices but the build turns on no GPU backend "
+				      "(-DGGML_CUDA=%s); it will run on the cpu",
+				      cuda->value);
 	return force(d, "GGML_CUDA", "ON", "");
 }
 

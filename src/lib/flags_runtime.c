@@ -7,7 +7,6 @@
  * pool's facts (CPU engine, ctx, device count) and writes the result sorted by
  * canonical name; occurrences of a repeatable flag keep their relative order.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +22,7 @@ struct occ {
 	bool dropped;
 	size_t order;
 	char *spelling; /* as written, underscores made dashes */
-	char *v1, *v2;  /* values, or NULL */
+	char *v1, *v2;	/* values, or NULL */
 };
 
 /* A fact of the pool that becomes a flag unless the flags set it. */
@@ -75,26 +74,6 @@ static int add_occ(struct pass *ps, const struct ep_flag_spec *spec, bool negati
 	return 0;
 }
 
-static int warn(struct pass *ps, const char *fmt, ...) EP_PRINTF(2, 3);
-
-/* Append a formatted warning when the caller asked for them. */
-static int warn(struct pass *ps, const char *fmt, ...)
-{
-	struct ep_buf b = EP_BUF_INIT;
-	va_list ap;
-	int rc;
-
-	if (!ps->warnings)
-		return 0;
-	va_start(ap, fmt);
-	rc = ep_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	if (!rc)
-		rc = ep_strvec_push(ps->warnings, b.ptr);
-	ep_buf_release(&b);
-	return rc ? ep_error_set(ps->err, EP_ENOMEM, "out of memory") : 0;
-}
-
 /* The removed-flag entry for `name`, or NULL. */
 static const struct ep_flag_removed *find_removed(const struct ep_provider *p, const char *name)
 {
@@ -143,18 +122,19 @@ static int take_value(struct pass *ps, const struct ep_flag_spec *f, const char 
 		if (*i + 1 >= flags->n || is_known_flag(ps->p, flags->v[*i + 1])) {
 			if (f->allowed)
 				rc = ep_error_set(ps->err, EP_ECONFIG,
-						  "flag '%s' for %s needs a value (%s)%s%s%s", spelling,
-						  ps->p->name, allowed.ptr,
-						  *i + 1 < flags->n ? "; it is followed by flag '" : "",
+						  "flag '%s' for %s needs a value (%s)%s%s%s",
+						  spelling, ps->p->name, allowed.ptr,
+						  *i + 1 < flags->n ? "; it is followed by flag '"
+								    : "",
 						  *i + 1 < flags->n ? flags->v[*i + 1] : "",
 						  *i + 1 < flags->n ? "'" : "");
 			else
-				rc = ep_error_set(ps->err, EP_ECONFIG,
-						  "flag '%s' for %s needs a value%s%s%s", spelling,
-						  ps->p->name,
-						  *i + 1 < flags->n ? "; it is followed by flag '" : "",
-						  *i + 1 < flags->n ? flags->v[*i + 1] : "",
-						  *i + 1 < flags->n ? "'" : "");
+				rc = ep_error_set(
+				    ps->err, EP_ECONFIG, "flag '%s' for %s needs a value%s%s%s",
+				    spelling, ps->p->name,
+				    *i + 1 < flags->n ? "; it is followed by flag '" : "",
+				    *i + 1 < flags->n ? flags->v[*i + 1] : "",
+				    *i + 1 < flags->n ? "'" : "");
 			goto out;
 		}
 		v = flags->v[++*i];
@@ -183,10 +163,11 @@ static int read_one(struct pass *ps, const struct ep_strlist *flags, size_t *i)
 	int rc;
 
 	if (tok[0] != '-' || !tok[1])
-		return ep_error_set(ps->err, EP_ECONFIG,
-				    "unexpected value '%s' in the flags for %s; a value must follow "
-				    "the flag it belongs to",
-				    tok, ps->p->name);
+		return ep_error_set(
+		    ps->err, EP_ECONFIG,
+		    "unexpected value '%s' in the flags for %s; a value must follow "
+		    "the flag it belongs to",
+		    tok, ps->p->name);
 	name = ep_flags__spelling(tok, &inline_v);
 	if (!name)
 		return ep_error_set(ps->err, EP_ENOMEM, "out of memory");
@@ -197,13 +178,15 @@ static int read_one(struct pass *ps, const struct ep_strlist *flags, size_t *i)
 	}
 	f = ep_provider_find_flag(ps->p, name, &negative);
 	if (!f) {
-		rc = ep_error_set(ps->err, EP_ECONFIG, "unknown flag '%s' for %s; did you mean '%s'?",
-				  name, ps->p->name, ep_flags__nearest(ps->p, name));
+		rc = ep_error_set(ps->err, EP_ECONFIG,
+				  "unknown flag '%s' for %s; did you mean '%s'?", name, ps->p->name,
+				  ep_flags__nearest(ps->p, name));
 		goto fail;
 	}
 	if (f->refused) {
-		rc = ep_error_set(ps->err, EP_ECONFIG, "flag '%s' is not allowed in the flags for %s: %s",
-				  name, ps->p->name, f->refused);
+		rc = ep_error_set(ps->err, EP_ECONFIG,
+				  "flag '%s' is not allowed in the flags for %s: %s", name,
+				  ps->p->name, f->refused);
 		goto fail;
 	}
 	if (f->takes_value && !negative) {
@@ -252,9 +235,10 @@ static int keep_last(struct pass *ps)
 				ps->occ[j].dropped = false;
 				break;
 			}
-		rc = count > 1 ? warn(ps,
-				      "flag '%s' for %s given %zu times (%s); the last one is kept",
-				      o->spec->name, ps->p->name, count, b.ptr)
+		rc = count > 1 ? ep_flags__warn(
+				     ps->warnings, ps->err,
+				     "flag '%s' for %s given %zu times (%s); the last one is kept",
+				     o->spec->name, ps->p->name, count, b.ptr)
 			       : 0;
 		ep_buf_release(&b);
 		if (rc)
@@ -292,8 +276,10 @@ static int pool_default(struct pool_fact fact, struct pass *ps)
 		int rc = 0;
 
 		if (!o->v1 || strcmp(o->v1, b.ptr))
-			rc = warn(ps, "flags set '%s %s' for %s; the pool's %s (%s) is not used",
-				  f->name, o->v1 ? o->v1 : "", ps->p->name, fact.what, b.ptr);
+			rc = ep_flags__warn(
+			    ps->warnings, ps->err,
+			    "flags set '%s %s' for %s; the pool's %s (%s) is not used", f->name,
+			    o->v1 ? o->v1 : "", ps->p->name, fact.what, b.ptr);
 		ep_buf_release(&b);
 		return rc;
 	}
@@ -320,8 +306,10 @@ static int cpu_engine(struct pass *ps)
 		if (!o->spec->gpu_layers || o->dropped)
 			continue;
 		o->dropped = true;
-		rc = warn(ps, "a cpu engine (devices: []) offloads no layers; dropped '%s %s'",
-			  o->spelling, o->v1 ? o->v1 : "");
+		rc =
+		    ep_flags__warn(ps->warnings, ps->err,
+				   "a cpu engine (devices: []) offloads no layers; dropped '%s %s'",
+				   o->spelling, o->v1 ? o->v1 : "");
 		if (rc)
 			return rc;
 	}
@@ -404,8 +392,8 @@ int ep_flags_normalize_engine(struct ep_strvec *out, enum ep_engine engine,
 	if (!rc && has_ctx && ps.p->ctx_flag)
 		rc = pool_default((struct pool_fact){ps.p->ctx_flag, ctx, "ctx"}, &ps);
 	if (!rc && !cpu && n_devices && ps.p->devices_flag)
-		rc = pool_default(
-			(struct pool_fact){ps.p->devices_flag, n_devices, "device count"}, &ps);
+		rc = pool_default((struct pool_fact){ps.p->devices_flag, n_devices, "device count"},
+				  &ps);
 	if (!rc)
 		rc = emit(&res, &ps);
 	if (!rc && ep_strvec_copy(out, &res))

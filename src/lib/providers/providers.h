@@ -10,6 +10,13 @@
 /* A NULL-terminated list of spellings, for the tables. */
 #define EP_NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* The tail of a refusal for a flag that the pool's config provides. */
+#define CONFIG "comes from the pool's config; remove it from flags"
+/* The head of a refusal for a flag that would put a secret on a command line. */
+#define SECRET                                                                        \
+	"a secret on a command line is visible to every user of the host; set it in " \
+	"provisioning.env"
+
 extern const struct ep_provider ep_provider__llamacpp;
 extern const struct ep_provider ep_provider__vllm;
 extern const struct ep_provider ep_provider__tgi;
