@@ -116,30 +116,28 @@ static int take_value(struct pass *ps, const struct ep_flag_spec *f, const char 
 	struct ep_buf allowed = EP_BUF_INIT;
 	int rc = 0;
 
-	if (f->allowed)
-		join_allowed(&allowed, f->allowed);
 	if (!v) {
-		if (*i + 1 >= flags->n || is_known_flag(ps->p, flags->v[*i + 1])) {
-			if (f->allowed)
-				rc = ep_error_set(ps->err, EP_ECONFIG,
-						  "flag '%s' for %s needs a value (%s)%s%s%s",
-						  spelling, ps->p->name, allowed.ptr,
-						  *i + 1 < flags->n ? "; it is followed by flag '"
-								    : "",
-						  *i + 1 < flags->n ? flags->v[*i + 1] : "",
-						  *i + 1 < flags->n ? "'" : "");
-			else
-				rc = ep_error_set(
-				    ps->err, EP_ECONFIG, "flag '%s' for %s needs a value%s%s%s",
-				    spelling, ps->p->name,
-				    *i + 1 < flags->n ? "; it is followed by flag '" : "",
-				    *i + 1 < flags->n ? flags->v[*i + 1] : "",
-				    *i + 1 < flags->n ? "'" : "");
+		const char *next = *i + 1 < flags->n ? flags->v[*i + 1] : NULL;
+
+		if (!next || is_known_flag(ps->p, next)) {
+			struct ep_buf m = EP_BUF_INIT;
+
+			(void)ep_buf_addf(&m, "flag '%s' for %s needs a value", spelling,
+					  ps->p->name);
+			if (f->allowed) {
+				join_allowed(&allowed, f->allowed);
+				(void)ep_buf_addf(&m, " (%s)", allowed.ptr);
+			}
+			if (next)
+				(void)ep_buf_addf(&m, "; it is followed by flag '%s'", next);
+			rc = ep_error_set(ps->err, EP_ECONFIG, "%s", m.ptr);
+			ep_buf_release(&m);
 			goto out;
 		}
 		v = flags->v[++*i];
 	}
 	if (f->allowed && !ep_flags__in(f->allowed, v)) {
+		join_allowed(&allowed, f->allowed);
 		rc = ep_error_set(ps->err, EP_ECONFIG, "flag '%s' for %s takes one of %s, not '%s'",
 				  spelling, ps->p->name, allowed.ptr, v);
 		goto out;
@@ -225,9 +223,10 @@ static int keep_last(struct pass *ps)
 
 			if (q->spec != o->spec)
 				continue;
-			(void)ep_buf_addf(&b, "%s'%s%s%s'", count ? ", " : "", q->spelling,
-					  q->v1 ? " " : "", q->v1 ? q->v1 : "");
-			count++;
+			if (count++)
+				(void)ep_buf_addf(&b, "%s'%s%s%s'", count > 2 ? ", " : "",
+						  q->spelling, q->v1 ? " " : "",
+						  q->v1 ? q->v1 : "");
 			q->dropped = true;
 		}
 		for (j = ps->n; j-- > i;)
@@ -235,11 +234,14 @@ static int keep_last(struct pass *ps)
 				ps->occ[j].dropped = false;
 				break;
 			}
-		rc = count > 1 ? ep_flags__warn(
-				     ps->warnings, ps->err,
-				     "flag '%s' for %s given %zu times (%s); the last one is kept",
-				     o->spec->name, ps->p->name, count, b.ptr)
-			       : 0;
+		rc = count > 1
+			 ? ep_flags__warn(
+			       ps->warnings, ps->err,
+			       "flag '%s' for %s given %zu times ('%s%s%s', %s); the last one is "
+			       "kept",
+			       o->spec->name, ps->p->name, count, o->spelling, o->v1 ? " " : "",
+			       o->v1 ? o->v1 : "", b.ptr)
+			 : 0;
 		ep_buf_release(&b);
 		if (rc)
 			return rc;
