@@ -360,8 +360,17 @@ TEST(tables_are_well_formed)
 			const struct ep_flag_spec *g;
 			bool neg;
 
+			const char *const *a;
+
 			g = ep_provider_find_flag(p, f->name, &neg);
 			CHECK(g == f && !neg);
+			/* every spelling leads back to its own entry: none is used twice */
+			for (a = f->aliases; a && *a; a++)
+				CHECK(ep_provider_find_flag(p, *a, &neg) == f && !neg);
+			for (a = f->extra_aliases; a && *a; a++)
+				CHECK(ep_provider_find_flag(p, *a, &neg) == f && !neg);
+			for (a = f->negatives; a && *a; a++)
+				CHECK(ep_provider_find_flag(p, *a, &neg) == f && neg);
 			CHECK(!(f->negatives && f->takes_value));
 			CHECK(!(f->two_values && !f->takes_value));
 			/* hand-written tables are kept sorted */

@@ -31,7 +31,7 @@ static const struct ep_flag_spec vllm_flags[] = {
      .takes_value = true,
      .allowed = EP_NAMES("auto", "half", "float16", "bfloat16", "float", "float32")},
     {.name = "--enable-auto-tool-choice"},
-    {.name = "--enable-chunked-prefill", .negatives = EP_NAMES("--no-enable-chunked-prefill")},
+    {.name = "--enable-chunked-prefill"},
     {.name = "--enable-lora"},
     {.name = "--enable-prefix-caching", .negatives = EP_NAMES("--no-enable-prefix-caching")},
     {.name = "--enforce-eager"},
