@@ -190,7 +190,7 @@ static int set_def(struct defs *d, char *name, char *type, char *value)
 	int rc = 0;
 
 	if (old) {
-		if (strcmp(old->value, value))
+		if (strcmp(old->value, value) != 0)
 			rc = ep_flags__warn(
 			    d->warnings, d->err,
 			    "cmake flag '%s' given twice ('%s', then '%s'); the last one is kept",
@@ -450,7 +450,7 @@ const char *ep_flags_cmake_get(const struct ep_strvec *cmake, const char *name)
 	for (i = 0; i < cmake->n; i++) {
 		const char *s = cmake->v[i];
 
-		if (strncmp(s, "-D", 2) || strncmp(s + 2, name, len))
+		if (strncmp(s, "-D", 2) != 0 || strncmp(s + 2, name, len) != 0)
 			continue;
 		s += 2 + len;
 		if (*s == ':')

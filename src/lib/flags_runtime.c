@@ -277,7 +277,7 @@ static int pool_default(struct pool_fact fact, struct pass *ps)
 	if (o) {
 		int rc = 0;
 
-		if (!o->v1 || strcmp(o->v1, b.ptr))
+		if (!o->v1 || strcmp(o->v1, b.ptr) != 0)
 			rc = ep_flags__warn(
 			    ps->warnings, ps->err,
 			    "flags set '%s %s' for %s; the pool's %s (%s) is not used", f->name,
