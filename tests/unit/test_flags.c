@@ -579,6 +579,10 @@ TEST(cmake_cpu_pool)
 	       "-DCMAKE_BUILD_TYPE=Release -DGGML_VULKAN=ON -DLLAMA_BUILD_SERVER=ON");
 	EXPECT(cmake(true, L("-DGGML_VULKAN=ON"), NULL),
 	       "-DCMAKE_BUILD_TYPE=Release -DGGML_VULKAN=ON -DLLAMA_BUILD_SERVER=ON");
+	/* a GPU pool that turns CUDA off keeps it off, with a warning */
+	EXPECT(cmake(true, L("-DGGML_CUDA=OFF"), NULL),
+	       "-DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=OFF -DLLAMA_BUILD_SERVER=ON");
+	CHECK(warned("turns on no GPU backend"));
 }
 
 TESTS(T(repeated_gpu_layers_keep_the_last), T(dangling_value_is_an_error),
