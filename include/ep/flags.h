@@ -13,11 +13,35 @@
  * so the same set of flags gives the same vector whatever order it was
  * written in.
  *
+ * More rules: `--flag=value` is read as `--flag value`; a valued flag whose
+ * next element is a flag the engine knows is missing its value (write
+ * `--reverse-prompt=-c` for a value that looks like a flag); a boolean flag
+ * and its negative form (`--ui`, `--no-ui`) are one flag, the last wins.
+ * Flags the config provides are refused with an error naming the config key:
+ * the model (`--model`, `--hf-repo`, `--model-id`, `--model-repository`
+ * ...), the listen address (`--host`, `--hostname`, `--http-address`) and the
+ * port (`--port`, `--http-port`); so are secrets on the command line
+ * (`--api-key`, `--hf-token`: put them in provisioning.env) and flags that
+ * make the engine print and exit (`--help`, `--version`, `--list-devices`).
+ * The pool's devices become --tensor-parallel-size (vLLM) or --num-shard
+ * (TGI); for llama.cpp they become CUDA_VISIBLE_DEVICES when the engine is
+ * started, not a flag. The pool's ctx becomes --ctx-size (llama.cpp),
+ * --max-model-len (vLLM) or --max-total-tokens (TGI); Triton has no such
+ * flag (the provider's ctx_note says why).
+ *
  * CMake flags (llama.cpp source builds): `LLAMA_CUBLAS*`/`LLAMA_CUDA` become
  * `-DGGML_CUDA=ON`, other renamed `LLAMA_*` options their `GGML_*` names,
  * `LLAMA_CURL` is dropped with a warning, `-DLLAMA_BUILD_SERVER=ON` and a
  * Release build type are always present, duplicates collapse (last wins),
  * and the order is canonical (sorted by variable name).
+ *
+ * CMake details: `-DNAME=VALUE`, `-DNAME:TYPE=VALUE` and `-D` `NAME=VALUE`
+ * (two elements) are accepted, nothing else (the generator is
+ * source.generator, not `-G`). Boolean words (on, true, yes, off, false, no)
+ * become ON/OFF, and so do 1/0 for llama.cpp's boolean options and
+ * `:BOOL` entries. A user's other build type or LLAMA_BUILD_SERVER=OFF is
+ * replaced with a warning: the store key of a build must not vary with it.
+ * A CPU pool that asks for -DGGML_CUDA=ON is an error.
  */
 #ifndef EP_FLAGS_H
 #define EP_FLAGS_H

@@ -20,6 +20,12 @@ struct ep_flag_spec {
 	bool repeatable;  /* may appear several times (values accumulate) */
 	bool gpu_layers;  /* a GPU-layer flag (dropped for CPU engines) */
 	const char *const *allowed; /* NULL-terminated allowed values, or NULL for any */
+	/* Negative spellings of a boolean flag ("--no-perf"); the first is canonical. */
+	const char *const *negatives;
+	/* Spellings the engine does not accept that we translate ("--ngl"). */
+	const char *const *extra_aliases;
+	bool two_values;     /* takes two values ("START END") */
+	const char *refused; /* not allowed in a pool's flags: why, and what to do */
 };
 
 /* A flag the engine removed: an error naming what replaced it. */
@@ -47,7 +53,13 @@ struct ep_provider {
 	const char *default_tag;     /* pinned default tag, or NULL */
 	int container_port;          /* port inside the container, or 0 */
 	const char *model_mount;     /* where the model directory is mounted, or NULL */
+	/* What the engine does with the pool's ctx when ctx_flag is NULL (documentation). */
+	const char *ctx_note;
 };
+
+/* Find a spelling in a provider's table (canonical, alias, negative or extra alias). */
+const struct ep_flag_spec *ep_provider_find_flag(const struct ep_provider *p, const char *spelling,
+						 bool *negative);
 
 /* The provider for an engine, or NULL when it was left out of this build. */
 const struct ep_provider *ep_provider_for(enum ep_engine engine);
