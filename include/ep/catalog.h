@@ -16,14 +16,14 @@
 struct ep_catalog;
 
 struct ep_catalog_engine {
-	const char *key;            /* store key, or image digest for containers */
-	const char *engine;         /* "llamacpp" */
-	const char *mode;           /* "source" */
+	const char *key;    /* store key, or image digest for containers */
+	const char *engine; /* "llamacpp" */
+	const char *mode;   /* "source" */
 	const char *engine_version;
-	const char *build_ref;      /* may be NULL */
+	const char *build_ref; /* may be NULL */
 	const char *engine_digest;
-	const char *location;       /* binary path or image ref */
-	const char *inputs_json;    /* the resolved inputs, redacted */
+	const char *location;	 /* binary path or image ref */
+	const char *inputs_json; /* the resolved inputs, redacted */
 };
 
 struct ep_catalog_run {
@@ -50,10 +50,10 @@ struct ep_catalog_engine_row {
 	char *engine;
 	char *mode;
 	char *engine_version;
-	char *build_ref;     /* NULL when absent */
+	char *build_ref; /* NULL when absent */
 	char *engine_digest;
 	char *location;
-	char *inputs_json;   /* NULL when absent */
+	char *inputs_json; /* NULL when absent */
 	char *created_at;
 };
 

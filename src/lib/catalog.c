@@ -18,32 +18,31 @@
 #include "catalog_internal.h"
 #include "banned.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION	1
 #define BUSY_TIMEOUT_MS 10000
-#define BUSY_RETRIES 100
+#define BUSY_RETRIES	100
 
-static const char schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS engines ("
-    " key TEXT PRIMARY KEY NOT NULL,"
-    " engine TEXT NOT NULL,"
-    " mode TEXT NOT NULL,"
-    " engine_version TEXT NOT NULL,"
-    " build_ref TEXT,"
-    " engine_digest TEXT NOT NULL,"
-    " location TEXT NOT NULL,"
-    " inputs_json TEXT,"
-    " created_at TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS runs ("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " pool_id TEXT NOT NULL,"
-    " key TEXT,"
-    " digest TEXT,"
-    " outcome TEXT NOT NULL,"
-    " duration_ms INTEGER NOT NULL,"
-    " started_at TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS runs_pool ON runs(pool_id, id);"
-    "CREATE INDEX IF NOT EXISTS runs_key ON runs(key, id);"
-    "PRAGMA user_version = 1;";
+static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS engines ("
+				 " key TEXT PRIMARY KEY NOT NULL,"
+				 " engine TEXT NOT NULL,"
+				 " mode TEXT NOT NULL,"
+				 " engine_version TEXT NOT NULL,"
+				 " build_ref TEXT,"
+				 " engine_digest TEXT NOT NULL,"
+				 " location TEXT NOT NULL,"
+				 " inputs_json TEXT,"
+				 " created_at TEXT NOT NULL);"
+				 "CREATE TABLE IF NOT EXISTS runs ("
+				 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+				 " pool_id TEXT NOT NULL,"
+				 " key TEXT,"
+				 " digest TEXT,"
+				 " outcome TEXT NOT NULL,"
+				 " duration_ms INTEGER NOT NULL,"
+				 " started_at TEXT NOT NULL);"
+				 "CREATE INDEX IF NOT EXISTS runs_pool ON runs(pool_id, id);"
+				 "CREATE INDEX IF NOT EXISTS runs_key ON runs(key, id);"
+				 "PRAGMA user_version = 1;";
 
 /* Sleep a little longer on each retry (1 ms .. 50 ms), so writers spread out. */
 static void backoff(int attempt)

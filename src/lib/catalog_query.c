@@ -9,8 +9,8 @@
 #include "catalog_internal.h"
 #include "banned.h"
 
-#define ENGINE_COLS                                                                                \
-	"key, engine, mode, engine_version, build_ref, engine_digest, location, inputs_json,"     \
+#define ENGINE_COLS                                                                           \
+	"key, engine, mode, engine_version, build_ref, engine_digest, location, inputs_json," \
 	" created_at"
 #define RUN_COLS "id, pool_id, key, digest, outcome, duration_ms, started_at"
 
@@ -238,10 +238,11 @@ int ep_catalog_last_success(struct ep_catalog_run_row *out, struct ep_catalog *c
 			    const char *pool_id, struct ep_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = ep_catalog__prepare(&st, cat,
-				     "SELECT " RUN_COLS " FROM runs WHERE pool_id = ?1 AND key IS NOT"
-				     " NULL AND outcome NOT LIKE 'failed%' ORDER BY id DESC LIMIT 1",
-				     err);
+	int rc =
+	    ep_catalog__prepare(&st, cat,
+				"SELECT " RUN_COLS " FROM runs WHERE pool_id = ?1 AND key IS NOT"
+				" NULL AND outcome NOT LIKE 'failed%' ORDER BY id DESC LIMIT 1",
+				err);
 
 	memset(out, 0, sizeof(*out));
 	if (rc)

@@ -29,8 +29,14 @@ static struct ep_catalog *open_cat(void)
 
 static void put(struct ep_catalog *cat, const char *key, const char *digest)
 {
-	struct ep_catalog_engine e = {key,   "llamacpp", "source",     "b1 (abc)", "abc123",
-				      digest, "/store/x/bin/llama-server", "{\"repo\":\"r\"}"};
+	struct ep_catalog_engine e = {key,
+				      "llamacpp",
+				      "source",
+				      "b1 (abc)",
+				      "abc123",
+				      digest,
+				      "/store/x/bin/llama-server",
+				      "{\"repo\":\"r\"}"};
 	struct ep_error err = EP_ERROR_INIT;
 
 	CHECK_INT(ep_catalog_put_engine(cat, &e, &err), 0);
@@ -190,8 +196,8 @@ TEST(concurrent_writers)
 			snprintf(pool, sizeof(pool), "pool%d", i);
 			for (j = 0; j < 50; j++) {
 				struct ep_catalog_run r = {pool, "kk", NULL, "built", j};
-				struct ep_catalog_engine e = {key,  "llamacpp", "source", "v", NULL,
-							      "sha256:00", "/x", NULL};
+				struct ep_catalog_engine e = {key,  "llamacpp",	 "source", "v",
+							      NULL, "sha256:00", "/x",	   NULL};
 
 				snprintf(key, sizeof(key), "k%d-%d", i, j % 10);
 				if (ep_catalog_record_run(c, &r, &err) ||
