@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -227,4 +228,47 @@ TEST(concurrent_writers)
 	ep_fs_remove_tree(state, NULL);
 }
 
-TESTS(T(open_twice_wal), T(fds_close_on_exec), T(put_get_list), T(runs), T(concurrent_writers))
+/* A writer killed with SIGKILL mid-stream leaves a catalog that opens and checks ok. */
+TEST(killed_writer)
+{
+	struct ep_catalog *cat;
+	struct ep_catalog_run_rows rows;
+	struct ep_error err = EP_ERROR_INIT;
+	char marker[300];
+	pid_t kid;
+	int i, status;
+
+	fresh_state();
+	snprintf(marker, sizeof(marker), "%s/started", state);
+	kid = fork();
+	if (kid == 0) {
+		struct ep_catalog *c = NULL;
+		struct ep_catalog_run r = {"p", "k", NULL, "built", 1};
+
+		if (ep_catalog_open(&c, state, &err))
+			_exit(1);
+		for (i = 0;; i++) {
+			ep_catalog_record_run(c, &r, &err);
+			if (i == 20)
+				ep_fs_write_atomic(marker, "x", 1, 0644, NULL);
+		}
+	}
+	for (i = 0; i < 3000 && !ep_fs_exists(marker); i++)
+		usleep(10000);
+	usleep(20000);
+	kill(kid, SIGKILL);
+	waitpid(kid, &status, 0);
+	CHECK(WIFSIGNALED(status));
+	cat = open_cat();
+	CHECK(cat != NULL);
+	CHECK_INT(ep_catalog_check(cat, &err), 0);
+	CHECK_INT(ep_catalog_list_runs(&rows, cat, NULL, "p", 0, &err), 0);
+	CHECK(rows.n > 20);
+	ep_catalog_run_rows_release(&rows);
+	run(cat, "p", "k", "reused");
+	ep_catalog_close(cat);
+	ep_fs_remove_tree(state, NULL);
+}
+
+TESTS(T(open_twice_wal), T(fds_close_on_exec), T(put_get_list), T(runs), T(concurrent_writers),
+      T(killed_writer))
