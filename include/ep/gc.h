@@ -3,7 +3,9 @@
  * (<state>/store/<key>) and build trees (<state>/builds/<key>) that no pool
  * of a config and no lock file references, with their catalog engine rows.
  * A pool of the config references the key of its newest successful run in
- * the catalog; a lock references every entry's store_key.
+ * the catalog; a lock references every entry's store_key. The same sweep
+ * covers every pool's source.build.cache_dir (which replaces the state
+ * directory for that pool's builds and store; its locks live there too).
  *
  * An entry whose lock ('store-<key>') another process holds is never
  * touched: it is reported as kept. A removed entry is first renamed out of

@@ -125,8 +125,8 @@ static int add_item(struct ep_gc_report *r, const char *kind, const char *key, c
 }
 
 /* Take the entry's lock, then drop its catalog row and its files (unless a dry run). */
-static int collect_one(struct ep_gc_item *it, const struct ep_gc_opts *o, const char *dir,
-		       struct ep_catalog *cat, struct ep_error *err)
+static int collect_one(struct ep_gc_item *it, const struct ep_gc_opts *o, const char *root,
+		       const char *dir, struct ep_catalog *cat, struct ep_error *err)
 {
 	struct ep_lock lk = EP_LOCK_INIT;
 	struct ep_error busy = EP_ERROR_INIT;
@@ -134,7 +134,7 @@ static int collect_one(struct ep_gc_item *it, const struct ep_gc_opts *o, const 
 	int rc = 0;
 
 	ep_buf_addf(&name, "store-%s", it->key);
-	if (ep_lock_acquire(&lk, o->state_dir, name.ptr, true, &busy)) {
+	if (ep_lock_acquire(&lk, root, name.ptr, true, &busy)) {
 		it->held = strdup(busy.msg);
 		ep_narrate(EP_LOG_WARN, "gc", "keep", it->path, NULL, -1,
 			   "keeping %s entry '%s': %s", it->kind, it->key, busy.msg);
@@ -166,17 +166,17 @@ out:
 	return rc;
 }
 
-/* Walk one of <state>/store and <state>/builds. */
-static int sweep(struct ep_gc_report *r, const struct ep_gc_opts *o, const char *sub,
-		 const char *kind, const struct ep_strvec *keys, struct ep_catalog *cat,
-		 struct ep_error *err)
+/* Walk one of <root>/store and <root>/builds. */
+static int sweep(struct ep_gc_report *r, const struct ep_gc_opts *o, const char *root,
+		 const char *sub, const char *kind, const struct ep_strvec *keys,
+		 struct ep_catalog *cat, struct ep_error *err)
 {
 	struct ep_buf dir = EP_BUF_INIT, path = EP_BUF_INIT;
 	struct dirent *d;
 	DIR *dp;
 	int rc = 0;
 
-	ep_buf_addf(&dir, "%s/%s", o->state_dir, sub);
+	ep_buf_addf(&dir, "%s/%s", root, sub);
 	dp = opendir(dir.ptr);
 	if (!dp) {
 		if (errno != ENOENT)
@@ -198,7 +198,7 @@ static int sweep(struct ep_gc_report *r, const struct ep_gc_opts *o, const char 
 			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 			break;
 		}
-		rc = collect_one(&r->items[r->n - 1], o, dir.ptr, cat, err);
+		rc = collect_one(&r->items[r->n - 1], o, root, dir.ptr, cat, err);
 		if (!r->items[r->n - 1].held)
 			r->bytes_freed += r->items[r->n - 1].bytes;
 	}
@@ -209,10 +209,31 @@ out:
 	return rc;
 }
 
+/* The state directory, then every pool's source.build.cache_dir (which replaces it). */
+static int roots_of(struct ep_strvec *roots, const struct ep_gc_opts *o)
+{
+	struct ep_buf abs = EP_BUF_INIT;
+	size_t i;
+	int rc = ep_strvec_push(roots, o->state_dir);
+
+	for (i = 0; !rc && o->cfg && i < o->cfg->n_pools; i++) {
+		const char *dir = o->cfg->pools[i].provisioning.source.cache_dir;
+
+		if (!dir || !*dir)
+			continue;
+		rc = ep_fs_absolute(&abs, dir);
+		if (!rc && ep_strvec_find(roots, abs.ptr) < 0)
+			rc = ep_strvec_push(roots, abs.ptr);
+	}
+	ep_buf_release(&abs);
+	return rc;
+}
+
 int ep_gc_run(struct ep_gc_report *out, const struct ep_gc_opts *o, struct ep_error *err)
 {
-	struct ep_strvec keys = EP_STRVEC_INIT;
+	struct ep_strvec keys = EP_STRVEC_INIT, roots = EP_STRVEC_INIT;
 	struct ep_catalog *cat = NULL;
+	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -223,11 +244,15 @@ int ep_gc_run(struct ep_gc_report *out, const struct ep_gc_opts *o, struct ep_er
 	rc = ep_catalog_open(&cat, o->state_dir, err);
 	if (!rc)
 		rc = referenced_keys(&keys, o, cat, err);
-	if (!rc)
-		rc = sweep(out, o, "store", "store", &keys, cat, err);
-	if (!rc)
-		rc = sweep(out, o, "builds", "build", &keys, cat, err);
+	if (!rc && roots_of(&roots, o))
+		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	for (i = 0; !rc && i < roots.n; i++) {
+		rc = sweep(out, o, roots.v[i], "store", "store", &keys, cat, err);
+		if (!rc)
+			rc = sweep(out, o, roots.v[i], "builds", "build", &keys, cat, err);
+	}
 	ep_catalog_close(cat);
 	ep_strvec_release(&keys);
+	ep_strvec_release(&roots);
 	return rc;
 }

@@ -133,4 +133,46 @@ TEST(collects_unreferenced)
 	ep_fs_remove_tree(state, NULL);
 }
 
-TESTS(T(collects_unreferenced))
+/* A pool's cache_dir holds its own store and builds: swept the same way. */
+TEST(sweeps_cache_dirs)
+{
+	struct ep_catalog *cat = NULL;
+	struct ep_pool pool;
+	struct ep_config cfg;
+	struct ep_gc_opts o = EP_GC_OPTS_INIT;
+	struct ep_gc_report r = EP_GC_REPORT_INIT;
+	struct ep_error err = EP_ERROR_INIT;
+	struct ep_catalog_run run = {"a", "kept", NULL, "built", 1};
+	char alt[192], path[256];
+
+	snprintf(state, sizeof(state), "/tmp/ep-test-gc.%ld", (long)getpid());
+	ep_fs_remove_tree(state, NULL);
+	snprintf(alt, sizeof(alt), "%s/alt", state);
+	snprintf(path, sizeof(path), "%s/store/stray/bin", alt);
+	ep_fs_mkdirs(path, 0755, NULL);
+	snprintf(path, sizeof(path), "%s/builds/kept", alt);
+	ep_fs_mkdirs(path, 0755, NULL);
+	CHECK_INT(ep_catalog_open(&cat, state, &err), 0);
+	CHECK_INT(ep_catalog_record_run(cat, &run, NULL), 0);
+	memset(&pool, 0, sizeof(pool));
+	memset(&cfg, 0, sizeof(cfg));
+	pool.id = "a";
+	pool.provisioning.source.cache_dir = alt;
+	cfg.pools = &pool;
+	cfg.n_pools = 1;
+	o.state_dir = state;
+	o.cfg = &cfg;
+	CHECK_INT(ep_gc_run(&r, &o, &err), 0);
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.n_referenced, 1);
+	CHECK(r.n == 1 && r.items[0].removed && !strcmp(r.items[0].key, "stray"));
+	ep_gc_report_release(&r);
+	snprintf(path, sizeof(path), "%s/store/stray", alt);
+	CHECK(!ep_fs_exists(path));
+	snprintf(path, sizeof(path), "%s/builds/kept", alt);
+	CHECK(ep_fs_exists(path));
+	ep_catalog_close(cat);
+	ep_fs_remove_tree(state, NULL);
+}
+
+TESTS(T(collects_unreferenced), T(sweeps_cache_dirs))
