@@ -136,7 +136,7 @@ static int collect_one(struct ep_gc_item *it, const struct ep_gc_opts *o, const 
 	ep_buf_addf(&name, "store-%s", it->key);
 	if (ep_lock_acquire(&lk, root, name.ptr, true, &busy)) {
 		it->held = strdup(busy.msg);
-		ep_narrate(EP_LOG_WARN, "gc", "keep", it->path, NULL, -1,
+		ep_narrate(EP_LOG_INFO, "gc", "keep", it->path, NULL, -1,
 			   "keeping %s entry '%s': %s", it->kind, it->key, busy.msg);
 		goto out;
 	}
@@ -155,7 +155,7 @@ static int collect_one(struct ep_gc_item *it, const struct ep_gc_opts *o, const 
 	if (!rc) {
 		ep_fs_fsync_dir(dir, NULL);
 		it->removed = true;
-		ep_narrate(EP_LOG_INFO, "gc", "remove", it->path, NULL, -1,
+		ep_narrate(EP_LOG_DEBUG, "gc", "remove", it->path, NULL, -1,
 			   "removed %s entry '%s' (%llu bytes)", it->kind, it->key,
 			   (unsigned long long)it->bytes);
 	}
