@@ -17,6 +17,27 @@
 /* The reference a pool resolves: provisioning.model.ref, else the pool's `model`. */
 const char *ep_model_ref(const struct ep_pool *pool);
 
+/*
+ * Resolve the pool's model reference to an absolute local path in
+ * `path_out` (a regular file or a directory):
+ *
+ *   /abs/path             used as is
+ *   rel/path              <base>/rel/path
+ *   file:///abs/path      the local file (percent-escapes decoded)
+ *   hf:ORG/REPO/FILE      <base>/hf/ORG/REPO/FILE, fetched with
+ *                         `hf download ORG/REPO FILE --local-dir DIR` (or
+ *                         huggingface-cli) when absent; with `offline`
+ *                         only a file already there is used
+ *
+ * where <base> is provisioning.model.cache_dir, else <state>/models. When
+ * model.checksum ("sha256:<hex>") is given, the file must match it
+ * (EP_EVERIFY naming the path, the expected and the actual digest; a
+ * fetched file that does not match is deleted). Errors: EP_ENOTFOUND (no
+ * such file), EP_ECONFIG (a malformed reference or checksum), EP_EUNSAFE
+ * (a reference that would become an option or leave its directory),
+ * EP_EPREFLIGHT (no hf tool installed), EP_EFETCH (the fetch failed or
+ * offline forbids it).
+ */
 int ep_model_resolve(struct ep_buf *path_out, const struct ep_pool *pool, const char *state_dir,
 		     bool offline, struct ep_error *err);
 

@@ -67,5 +67,7 @@ bool ep_cli_value_opt(const char *name, int argc, char **argv, int *i, const cha
 int ep_cmd_help(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_version(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_plan(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_catalog(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_gc(struct ep_cli *cli, int argc, char **argv);
 
 #endif

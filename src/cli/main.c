@@ -30,6 +30,28 @@ const struct ep_cli_cmd ep_cli_commands[] = {
      "           --pool is given\n"},
     {"version", ep_cmd_version, "print the version",
      "usage: engine-provisioner version [--json]\n"},
+    {"catalog", ep_cmd_catalog, "list prepared engines, show one, write a lock file",
+     "usage: engine-provisioner catalog list [--json]\n"
+     "       engine-provisioner catalog show KEY [--json]\n"
+     "       engine-provisioner catalog lock --config FILE > engines.lock\n"
+     "\n"
+     "list   every prepared engine the catalog records\n"
+     "show   one engine (KEY or a unique prefix of at least 4 characters) and its runs\n"
+     "lock   write, to stdout, what every pool of FILE resolved to (engine, mode, repo,\n"
+     "       ref, commit, store key, engine digest, image digest, binary checksum), from\n"
+     "       each pool's newest successful run; 'ensure --locked engines.lock' refuses\n"
+     "       any resolution that differs from it\n"},
+    {"gc", ep_cmd_gc, "remove store entries and build trees nothing references",
+     "usage: engine-provisioner gc [--config FILE] [--lock FILE] [--dry-run]\n"
+     "\n"
+     "Removes every store entry (<state>/store/KEY) and build tree (<state>/builds/KEY)\n"
+     "that no pool of FILE (its newest successful run) and no lock file references,\n"
+     "with its catalog row, and reports what went and the bytes freed. At least one\n"
+     "of --config and --lock is needed. An entry in use (its lock held) is kept.\n"
+     "\n"
+     "  --config FILE  keep what this config's pools use\n"
+     "  --lock FILE    keep what this lock file pins\n"
+     "  --dry-run      report what would be removed, remove nothing\n"},
     {NULL, NULL, NULL, NULL},
 };
 
