@@ -60,6 +60,10 @@ static void tree_diag(struct tree *t, struct ep_pos pos, bool fatal, const char 
 {
 	size_t mark = tree_path(t);
 
+	if (t->c->path.len - mark > 120) { /* deep nesting: keep the path readable */
+		ep_buf_setlen(&t->c->path, mark + 120);
+		ep_buf_adds(&t->c->path, "...");
+	}
 	ep_config__diag(t->c, pos, "%s", msg);
 	ep_config__pop(t->c, mark);
 	if (fatal)
