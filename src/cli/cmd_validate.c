@@ -71,7 +71,8 @@ int ep_cmd_validate(struct ep_cli *cli, int argc, char **argv)
 	if (json) {
 		print_json(cfg, &diags, &err);
 	} else if (!rc) {
-		printf("%s: %zu %s valid\n", path, cfg->n_pools, cfg->n_pools == 1 ? "pool" : "pools");
+		printf("%s: %zu %s valid\n", path, cfg->n_pools,
+		       cfg->n_pools == 1 ? "pool" : "pools");
 	} else if (diags.n) {
 		struct ep_buf b = EP_BUF_INIT;
 

@@ -54,7 +54,8 @@ int ep_mode_parse(enum ep_mode *out, const char *s)
 
 bool ep_pool_id_is_valid(const char *id)
 {
-	static const char tail[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	static const char tail[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
 	size_t len;
 
 	if (!id || !id[0] || !strchr(tail, id[0]) || strchr("._-", id[0]))
@@ -138,8 +139,9 @@ static void walk_pools(struct ep_config_ctx *c, const struct ep_cnode *root, str
 	size_t mark, i;
 
 	if (!ep_config__field(root, "pools")) {
-		ep_config__missing(c, root, "pools", "a list of pools, each with 'id', 'engine', "
-						     "'devices' and 'provisioning'");
+		ep_config__missing(c, root, "pools",
+				   "a list of pools, each with 'id', 'engine', "
+				   "'devices' and 'provisioning'");
 		return;
 	}
 	list = ep_config__list(c, root, "pools");
@@ -175,8 +177,8 @@ static void walk_catalog(struct ep_config_ctx *c, const struct ep_cnode *root,
 			 struct ep_config *cfg)
 {
 	static const char *const ckeys[] = {"trust_policy", NULL};
-	static const char *const tkeys[] = {"mode",		"allowed_registries", "require_signature",
-					    "require_sbom", "ca_roots",	  NULL};
+	static const char *const tkeys[] = {
+	    "mode", "allowed_registries", "require_signature", "require_sbom", "ca_roots", NULL};
 	static const char *const tmodes[] = {"strict", "permissive", NULL};
 	const struct ep_cnode *cat = ep_config__field(root, "catalog"), *tp;
 	struct ep_trust_policy_cfg *t = &cfg->trust_policy;
@@ -194,7 +196,8 @@ static void walk_catalog(struct ep_config_ctx *c, const struct ep_cnode *root,
 					   &t->allowed_registries);
 			t->has_require_signature =
 			    ep_config__bool(c, tp, "require_signature", &t->require_signature);
-			t->has_require_sbom = ep_config__bool(c, tp, "require_sbom", &t->require_sbom);
+			t->has_require_sbom =
+			    ep_config__bool(c, tp, "require_sbom", &t->require_sbom);
 			ep_config__strlist(c, tp, "ca_roots", EP_CFG_NO_DASH, &t->ca_roots);
 		}
 		ep_config__pop(c, tmark);
@@ -336,7 +339,8 @@ int ep_config_load(struct ep_config **out, const char *path, struct ep_config_di
 	rc = read_config(&b, path, &too_big, err);
 	if (!rc)
 		rc = ep_config_load_mem(out, path, too_big ? NULL : b.ptr,
-					too_big ? (size_t)EP_CONFIG_MAX_BYTES + 1 : b.len, diags, err);
+					too_big ? (size_t)EP_CONFIG_MAX_BYTES + 1 : b.len, diags,
+					err);
 	ep_buf_release(&b);
 	return rc;
 }

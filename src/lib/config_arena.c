@@ -61,7 +61,8 @@ void *ep_config_arena__alloc(struct ep_config_arena *a, size_t size)
 			return NULL;
 		ch->size = csize;
 		ch->used = 0;
-		/* A big block gets a chunk of its own behind the head, which keeps its free space. */
+		/* A big block gets a chunk of its own behind the head, which keeps its free space.
+		 */
 		if (a->head && need > ARENA_CHUNK) {
 			ch->next = a->head->next;
 			a->head->next = ch;

@@ -13,8 +13,8 @@
 #include "banned.h"
 
 /* Append one diagnostic; on overflow, remember that some were dropped. */
-static void diag_vadd(struct ep_config_ctx *c, struct ep_pos pos, const char *key,
-		      const char *fmt, va_list ap)
+static void diag_vadd(struct ep_config_ctx *c, struct ep_pos pos, const char *key, const char *fmt,
+		      va_list ap)
 {
 	struct ep_config_diags *d = c->diags;
 	struct ep_config_diag *slot;

@@ -55,7 +55,7 @@ struct ep_config_ctx {
 	struct ep_config_arena *arena;
 	struct ep_config_diags *diags;
 	struct ep_buf path;
-	bool nomem;     /* an allocation failed: the load fails with EP_ENOMEM */
+	bool nomem;	/* an allocation failed: the load fails with EP_ENOMEM */
 	bool truncated; /* EP_CONFIG_MAX_DIAGS were reached */
 };
 
@@ -82,7 +82,7 @@ void ep_config__pop(struct ep_config_ctx *c, size_t mark);
 
 /* Flags of typed reads. */
 #define EP_CFG_REQUIRED 1u /* absent is an error */
-#define EP_CFG_NO_DASH 2u  /* a value beginning with '-' is refused */
+#define EP_CFG_NO_DASH	2u /* a value beginning with '-' is refused */
 
 bool ep_config__is_null(const struct ep_cnode *n);
 /* "a mapping", "a list", "a number", "true/false", "null", "a string" */

@@ -12,9 +12,9 @@
 #include "config_int.h"
 #include "banned.h"
 
-#define MAX_DEVICE 1023u
-#define MAX_CTX (16u * 1024 * 1024)
-#define MAX_CAPACITY 10000000u
+#define MAX_DEVICE     1023u
+#define MAX_CTX	       (16u * 1024 * 1024)
+#define MAX_CAPACITY   10000000u
 #define MAX_TIMEOUT_MS (7ull * 24 * 3600 * 1000)
 
 static const char *const pool_keys[] = {"id",
@@ -63,8 +63,9 @@ static void walk_devices(struct ep_config_ctx *c, const struct ep_cnode *n, stru
 	size_t mark, i, j;
 
 	if (!ep_config__field(n, "devices")) {
-		ep_config__missing(c, n, "devices",
-				   "the GPU indices, such as [0] or [0, 1]; [] asks for a CPU engine");
+		ep_config__missing(
+		    c, n, "devices",
+		    "the GPU indices, such as [0] or [0, 1]; [] asks for a CPU engine");
 		return;
 	}
 	v = ep_config__list(c, n, "devices");
@@ -84,9 +85,10 @@ static void walk_devices(struct ep_config_ctx *c, const struct ep_cnode *n, stru
 			for (j = 0; j < p->n_devices && p->devices[j] != d; j++)
 				;
 			if (j < p->n_devices)
-				ep_config__diag(c, v->u.items[i]->pos,
-						"device %u is listed twice; each GPU may appear once",
-						(unsigned)d);
+				ep_config__diag(
+				    c, v->u.items[i]->pos,
+				    "device %u is listed twice; each GPU may appear once",
+				    (unsigned)d);
 			else
 				p->devices[p->n_devices++] = (uint32_t)d;
 		}
@@ -114,18 +116,19 @@ static void walk_split(struct ep_config_ctx *c, const struct ep_cnode *n, struct
 		double d = NAN;
 		char *end = NULL;
 
-		if (e->kind == EP_CNODE_SCALAR && e->plain && !strcmp(ep_config__kind_name(e),
-								      "a number")) {
+		if (e->kind == EP_CNODE_SCALAR && e->plain &&
+		    !strcmp(ep_config__kind_name(e), "a number")) {
 			errno = 0;
 			d = strtod(e->u.str, &end);
 		}
 		if (!end || *end || errno || !isfinite(d) || d < 0)
-			ep_config__diag(c, e->pos,
-					"expected a proportion (a number of 0 or more, such as 0.5), "
-					"got %s%s%s%s",
-					ep_config__kind_name(e), e->kind == EP_CNODE_SCALAR ? " '" : "",
-					e->kind == EP_CNODE_SCALAR ? e->u.str : "",
-					e->kind == EP_CNODE_SCALAR ? "'" : "");
+			ep_config__diag(
+			    c, e->pos,
+			    "expected a proportion (a number of 0 or more, such as 0.5), "
+			    "got %s%s%s%s",
+			    ep_config__kind_name(e), e->kind == EP_CNODE_SCALAR ? " '" : "",
+			    e->kind == EP_CNODE_SCALAR ? e->u.str : "",
+			    e->kind == EP_CNODE_SCALAR ? "'" : "");
 		else
 			p->tensor_split[p->n_tensor_split++] = d;
 		ep_config__pop(c, m);
@@ -196,10 +199,10 @@ static void walk_serving(struct ep_config_ctx *c, const struct ep_cnode *n, stru
 	if ((v = ep_config__field(n, "timeouts"))) {
 		mark = ep_config__push_key(c, "timeouts");
 		if (ep_config__check_map(c, v, tkeys)) {
-			p->timeouts.has_wall_ms =
-			    ep_config__uint(c, v, "wall_ms", 1, MAX_TIMEOUT_MS, &p->timeouts.wall_ms);
-			p->timeouts.has_idle_ms =
-			    ep_config__uint(c, v, "idle_ms", 1, MAX_TIMEOUT_MS, &p->timeouts.idle_ms);
+			p->timeouts.has_wall_ms = ep_config__uint(
+			    c, v, "wall_ms", 1, MAX_TIMEOUT_MS, &p->timeouts.wall_ms);
+			p->timeouts.has_idle_ms = ep_config__uint(
+			    c, v, "idle_ms", 1, MAX_TIMEOUT_MS, &p->timeouts.idle_ms);
 		}
 		ep_config__pop(c, mark);
 	}
@@ -227,8 +230,8 @@ void ep_config_pool__walk(struct ep_config_ctx *c, const struct ep_cnode *n, str
 		p->ctx = (uint32_t)u;
 	walk_split(c, n, p);
 	p->has_preload = ep_config__bool(c, n, "preload", &p->preload);
-	p->has_require_same_engine_version = ep_config__bool(
-	    c, n, "require_same_engine_version", &p->require_same_engine_version);
+	p->has_require_same_engine_version =
+	    ep_config__bool(c, n, "require_same_engine_version", &p->require_same_engine_version);
 	ep_config__str(c, n, "sampler_profile_version", 0, &p->sampler_profile_version);
 	prov = ep_config__field(n, "provisioning");
 	if (!prov) {

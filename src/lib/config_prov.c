@@ -10,12 +10,23 @@
 #include "config_int.h"
 #include "banned.h"
 
-static const char *const prov_keys[] = {
-    "mode",  "allow_package_installs", "allow_binary_downloads", "source", "container",
-    "package", "binary", "external", "model", "host", "ports", "env", "flags",
-    "startup_timeout_s", NULL};
-static const char *const mode_names[] = {"source", "container", "package", "binary", "external",
-					 NULL};
+static const char *const prov_keys[] = {"mode",
+					"allow_package_installs",
+					"allow_binary_downloads",
+					"source",
+					"container",
+					"package",
+					"binary",
+					"external",
+					"model",
+					"host",
+					"ports",
+					"env",
+					"flags",
+					"startup_timeout_s",
+					NULL};
+static const char *const mode_names[] = {"source", "container", "package",
+					 "binary", "external",	NULL};
 
 /* Enter map[key] when it is present: pushes the key and checks it is a mapping with `keys`. */
 static const struct ep_cnode *section(struct ep_config_ctx *c, const struct ep_cnode *map,
@@ -137,8 +148,7 @@ static bool env_name_ok(const char *s)
 	       strlen(s);
 }
 
-static void walk_env(struct ep_config_ctx *c, const struct ep_cnode *map,
-		     struct ep_provisioning *p)
+static void walk_env(struct ep_config_ctx *c, const struct ep_cnode *map, struct ep_provisioning *p)
 {
 	size_t mark, i;
 	const struct ep_cnode *n = section(c, map, "env", NULL, &mark);
@@ -159,13 +169,15 @@ static void walk_env(struct ep_config_ctx *c, const struct ep_cnode *map,
 			continue;
 		m = ep_config__push_key(c, k->u.str);
 		if (!env_name_ok(k->u.str) || strlen(k->u.str) != k->n) {
-			ep_config__diag(c, k->pos,
-					"'%s' is not an environment variable name; allowed: letters, "
-					"digits and '_', not beginning with a digit",
-					k->u.str);
+			ep_config__diag(
+			    c, k->pos,
+			    "'%s' is not an environment variable name; allowed: letters, "
+			    "digits and '_', not beginning with a digit",
+			    k->u.str);
 		} else if (v->kind != EP_CNODE_SCALAR || ep_config__is_null(v)) {
-			ep_config__diag(c, v->pos, "expected a string value, got %s (write \"\" for "
-						   "an empty one)",
+			ep_config__diag(c, v->pos,
+					"expected a string value, got %s (write \"\" for "
+					"an empty one)",
 					ep_config__kind_name(v));
 		} else if (strlen(v->u.str) != v->n) {
 			ep_config__diag(c, v->pos, "contains a NUL character; not allowed");
@@ -249,7 +261,8 @@ static void check_mode(struct ep_config_ctx *c, const struct ep_cnode *map,
 			break;
 		case EP_MODE_EXTERNAL:
 			if (!ep_config__field(sec, "path") && !ep_config__field(sec, "url"))
-				ep_config__diag(c, sec->pos, "mode 'external' needs %s", wants[mode]);
+				ep_config__diag(c, sec->pos, "mode 'external' needs %s",
+						wants[mode]);
 			break;
 		}
 	}
@@ -266,10 +279,10 @@ void ep_config_prov__walk(struct ep_config_ctx *c, const struct ep_cnode *n,
 	if (!ep_config__check_map(c, n, prov_keys))
 		return;
 	if (!ep_config__field(n, "mode"))
-		ep_config__missing(c, n, "mode",
-				   "one of 'source', 'container', 'package', 'binary' or 'external'");
-	else if (ep_config__enum(c, n, "mode", mode_names, &mode) &&
-		 !ep_mode_parse(&p->mode, mode))
+		ep_config__missing(
+		    c, n, "mode",
+		    "one of 'source', 'container', 'package', 'binary' or 'external'");
+	else if (ep_config__enum(c, n, "mode", mode_names, &mode) && !ep_mode_parse(&p->mode, mode))
 		check_mode(c, n, ep_config__field(n, "mode"), p->mode);
 	ep_config__bool(c, n, "allow_package_installs", &p->allow_package_installs);
 	ep_config__bool(c, n, "allow_binary_downloads", &p->allow_binary_downloads);

@@ -100,7 +100,8 @@ static void attach(struct tree *t, struct ep_cnode *n)
 	}
 	f = &t->st[t->depth - 1];
 	if (f->node->kind == EP_CNODE_MAP && f->n % 2 == 0 && n->kind != EP_CNODE_SCALAR)
-		tree_diag(t, n->pos, false, "a key must be a plain string, not a mapping or a list");
+		tree_diag(t, n->pos, false,
+			  "a key must be a plain string, not a mapping or a list");
 	if (f->n == f->alloc) {
 		size_t alloc = f->alloc ? f->alloc * 2 : 8;
 		struct ep_cnode **v = realloc(f->tmp, alloc * sizeof(*v));
@@ -208,7 +209,8 @@ static void syntax_error(struct tree *t, yaml_parser_t *p, const char *data, siz
 	ep_buf_addf(&msg, "invalid YAML or JSON: %s", p->problem ? p->problem : "syntax error");
 	if (p->context && p->error != YAML_READER_ERROR)
 		ep_buf_addf(&msg, " (%s at line %u, column %u)", p->context,
-			    (unsigned)p->context_mark.line + 1, (unsigned)p->context_mark.column + 1);
+			    (unsigned)p->context_mark.line + 1,
+			    (unsigned)p->context_mark.column + 1);
 	tree_diag(t, pos, true, msg.ptr);
 	ep_buf_release(&msg);
 }
@@ -219,8 +221,9 @@ static bool tree_event(struct tree *t, const yaml_event_t *ev, int *docs)
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (++*docs > 1) {
-			tree_diag(t, mark_pos(ev->start_mark), true,
-				  "a second YAML document; a config is one document (remove the '---')");
+			tree_diag(
+			    t, mark_pos(ev->start_mark), true,
+			    "a second YAML document; a config is one document (remove the '---')");
 			return false;
 		}
 		return true;
@@ -231,7 +234,8 @@ static bool tree_event(struct tree *t, const yaml_event_t *ev, int *docs)
 	case YAML_SCALAR_EVENT:
 		add_scalar(t, mark_pos(ev->start_mark), (const char *)ev->data.scalar.value,
 			   ev->data.scalar.length,
-			   ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag);
+			   ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			       !ev->data.scalar.tag);
 		return !t->failed;
 	case YAML_SEQUENCE_START_EVENT:
 		open_container(t, EP_CNODE_SEQ, mark_pos(ev->start_mark));

@@ -80,8 +80,8 @@ static bool is_float_text(const char *s)
 
 	if (*s == '-' || *s == '+')
 		s++;
-	if (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF") ||
-	    !strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
+	if (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF") || !strcmp(s, ".nan") ||
+	    !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
 		return true;
 	for (; *s >= '0' && *s <= '9'; s++)
 		digits++;
@@ -132,8 +132,9 @@ const struct ep_cnode *ep_config__field(const struct ep_cnode *map, const char *
 		const struct ep_cnode *k = map->u.items[2 * i];
 
 		if (k->kind == EP_CNODE_SCALAR && !strcmp(k->u.str, key))
-			return ep_config__is_null(map->u.items[2 * i + 1]) ? NULL
-									     : map->u.items[2 * i + 1];
+			return ep_config__is_null(map->u.items[2 * i + 1])
+				   ? NULL
+				   : map->u.items[2 * i + 1];
 	}
 	return NULL;
 }
@@ -212,7 +213,8 @@ bool ep_config__check_map(struct ep_config_ctx *c, const struct ep_cnode *n,
 		ep_config__join_choices(&allowed, keys);
 		mark = ep_config__push_key(c, k->u.str);
 		if (near)
-			ep_config__diag(c, k->pos, "unknown key '%s' (did you mean '%s'?); allowed: %s",
+			ep_config__diag(c, k->pos,
+					"unknown key '%s' (did you mean '%s'?); allowed: %s",
 					k->u.str, near, allowed.ptr);
 		else
 			ep_config__diag(c, k->pos, "unknown key '%s'; allowed: %s", k->u.str,
@@ -271,8 +273,9 @@ bool ep_config__as_uint(struct ep_config_ctx *c, const struct ep_cnode *n, uint6
 	char *end;
 
 	if (n->kind != EP_CNODE_SCALAR || ep_config__is_null(n) || is_bool(n)) {
-		ep_config__diag(c, n->pos, "expected a number from %" PRIu64 " to %" PRIu64 ", got %s",
-				min, max, ep_config__kind_name(n));
+		ep_config__diag(c, n->pos,
+				"expected a number from %" PRIu64 " to %" PRIu64 ", got %s", min,
+				max, ep_config__kind_name(n));
 		return false;
 	}
 	if (!n->plain) {
@@ -303,9 +306,9 @@ bool ep_config__as_uint(struct ep_config_ctx *c, const struct ep_cnode *n, uint6
 	errno = 0;
 	v = strtoull(s[0] == '-' || s[0] == '+' ? s + 1 : s, &end, 10);
 	if (errno || *end || v < min || v > max) {
-		ep_config__diag(c, n->pos,
-				"%s is out of range; allowed: a number from %" PRIu64 " to %" PRIu64,
-				s, min, max);
+		ep_config__diag(
+		    c, n->pos, "%s is out of range; allowed: a number from %" PRIu64 " to %" PRIu64,
+		    s, min, max);
 		return false;
 	}
 	*out = v;

@@ -11,7 +11,7 @@
 #include "test.h"
 
 #define FIX EP_SOURCE_DIR "/tests/fixtures/config/"
-#define EX EP_SOURCE_DIR "/examples/"
+#define EX  EP_SOURCE_DIR "/examples/"
 
 static void add_list(struct ep_buf *b, const char *name, const struct ep_strlist *l)
 {
@@ -33,8 +33,8 @@ static void dump(struct ep_buf *b, const struct ep_config *cfg)
 		const struct ep_provisioning *v = &p->provisioning;
 
 		ep_buf_addf(b, "pool %s engine=%s model=%s ctx=%d/%u mode=%s\n", p->id,
-			    ep_engine_name(p->engine), p->model ? p->model : "-", p->has_ctx, p->ctx,
-			    ep_mode_name(v->mode));
+			    ep_engine_name(p->engine), p->model ? p->model : "-", p->has_ctx,
+			    p->ctx, ep_mode_name(v->mode));
 		for (j = 0; j < p->n_devices; j++)
 			ep_buf_addf(b, "dev %u\n", p->devices[j]);
 		ep_buf_addf(b, "src %d %s %s %d\n", v->has_source, v->source.repo, v->source.ref,
@@ -63,11 +63,11 @@ static struct ep_config *load_ok(const char *path)
 
 TEST(examples_load)
 {
-	static const char *const names[] = {
-	    "llamacpp-source-cuda.yaml", "llamacpp-source-cpu.yaml", "llamacpp-source-cpu.json",
-	    "llamacpp-binary.yaml",	 "llamacpp-package.yaml",    "llamacpp-external.yaml",
-	    "vllm-container.yaml",	 "tgi-container.yaml",	     "triton-container.yaml",
-	    "all-pools.yaml"};
+	static const char *const names[] = {"llamacpp-source-cuda.yaml", "llamacpp-source-cpu.yaml",
+					    "llamacpp-source-cpu.json",	 "llamacpp-binary.yaml",
+					    "llamacpp-package.yaml",	 "llamacpp-external.yaml",
+					    "vllm-container.yaml",	 "tgi-container.yaml",
+					    "triton-container.yaml",	 "all-pools.yaml"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -239,16 +239,18 @@ TEST(bad_classes)
 	expect_bad("bad-syntax.json", 1, 46, "pools[0]", "invalid YAML or JSON");
 	expect_bad("bad-unknown-key.yaml", 7, 13, "pools[0].provisioning.source",
 		   "mode 'source' needs a 'source' section");
-	expect_bad("bad-wrong-type.yaml", 5, 14, "pools[0].devices", "expected a list, got a number");
+	expect_bad("bad-wrong-type.yaml", 5, 14, "pools[0].devices",
+		   "expected a list, got a number");
 	expect_bad("bad-port-range.yaml", 11, 21, "pools[0].provisioning.ports[1]",
 		   "70000 is out of range; allowed: a number from 1 to 65535");
 	expect_bad("bad-device-range.yaml", 5, 18, "pools[0].devices[1]",
 		   "1024 is out of range; allowed: a number from 0 to 1023");
 	expect_bad("bad-negative.yaml", 5, 10, "pools[0].ctx", "-512 is negative");
 	expect_bad("bad-ctx-range.yaml", 5, 10, "pools[0].ctx", "0 is out of range");
-	expect_bad("bad-engine.yaml", 3, 13, "pools[0].engine",
-		   "unknown engine 'llama.cpp'; allowed: 'llamacpp', 'vllm', 'tgi' or 'triton' (did "
-		   "you mean 'llamacpp'?)");
+	expect_bad(
+	    "bad-engine.yaml", 3, 13, "pools[0].engine",
+	    "unknown engine 'llama.cpp'; allowed: 'llamacpp', 'vllm', 'tgi' or 'triton' (did "
+	    "you mean 'llamacpp'?)");
 	expect_bad("bad-mode.yaml", 7, 13, "pools[0].provisioning.mode",
 		   "unknown mode 'docker'; allowed: 'source', 'container', 'package', 'binary' or "
 		   "'external'");
@@ -310,10 +312,13 @@ TEST(unknown_key_suggests)
 
 TEST(all_errors_in_one_run_sorted)
 {
-	static const char *const keys[] = {
-	    "pools[0].provisioning.source.ref", "pools[1].id", "pools[1].engine",
-	    "pools[1].devices[1]", "pools[1].provisioning.ports[0]",
-	    "pools[2].provisioning.binary.checksum", "pools[2].provisioning.flags[1]"};
+	static const char *const keys[] = {"pools[0].provisioning.source.ref",
+					   "pools[1].id",
+					   "pools[1].engine",
+					   "pools[1].devices[1]",
+					   "pools[1].provisioning.ports[0]",
+					   "pools[2].provisioning.binary.checksum",
+					   "pools[2].provisioning.flags[1]"};
 	struct ep_config_diags d = EP_CONFIG_DIAGS_INIT;
 	struct ep_config *cfg = NULL;
 	struct ep_buf out = EP_BUF_INIT;
@@ -341,8 +346,9 @@ TEST(diags_capped)
 
 	ep_buf_adds(&text, "pools:\n");
 	for (i = 0; i < 300; i++)
-		ep_buf_addf(&text, "  - {id: p%d, engine: nope, devices: [0], provisioning: {mode: "
-				   "external, external: {path: /x}}}\n",
+		ep_buf_addf(&text,
+			    "  - {id: p%d, engine: nope, devices: [0], provisioning: {mode: "
+			    "external, external: {path: /x}}}\n",
 			    i);
 	CHECK_INT(ep_config_load_mem(&cfg, "many", text.ptr, text.len, &d, NULL), EP_ECONFIG);
 	CHECK_INT(d.n, EP_CONFIG_MAX_DIAGS);
@@ -412,8 +418,10 @@ TEST(names_and_ids)
 	CHECK(!ep_pool_id_is_valid("-x"));
 	CHECK(!ep_pool_id_is_valid("a/b"));
 	CHECK(!ep_pool_id_is_valid("a b"));
-	CHECK(ep_pool_id_is_valid("a123456789012345678901234567890123456789012345678901234567890123"));
-	CHECK(!ep_pool_id_is_valid("a1234567890123456789012345678901234567890123456789012345678901234"));
+	CHECK(ep_pool_id_is_valid(
+	    "a123456789012345678901234567890123456789012345678901234567890123"));
+	CHECK(!ep_pool_id_is_valid(
+	    "a1234567890123456789012345678901234567890123456789012345678901234"));
 	CHECK(!ep_pool_id_is_valid(NULL));
 }
 
