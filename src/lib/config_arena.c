@@ -11,7 +11,7 @@
 #include "banned.h"
 
 #define ARENA_CHUNK (64u * 1024)
-#define ARENA_ALIGN 16u
+#define ARENA_ALIGN 8u /* enough for every type a config holds */
 
 struct arena_chunk {
 	struct arena_chunk *next;
