@@ -25,9 +25,17 @@ size_t ep_config__push_key(struct ep_config_ctx *c, const char *key)
 
 size_t ep_config__push_index(struct ep_config_ctx *c, size_t i)
 {
+	char digits[24], *p = digits + sizeof(digits);
 	size_t mark = c->path.len;
 
-	ep_buf_addf(&c->path, "[%zu]", i);
+	/* by hand: this runs for every list item, and printf costs more than the parse */
+	*--p = ']';
+	do {
+		*--p = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	*--p = '[';
+	ep_buf_add(&c->path, p, (size_t)(digits + sizeof(digits) - p));
 	return mark;
 }
 
@@ -40,6 +48,8 @@ static bool plain_is(const struct ep_cnode *n, const char *const *words)
 {
 	if (n->kind != EP_CNODE_SCALAR || !n->plain)
 		return false;
+	if (n->n > 5 || (n->n && !strchr("~nNtTfF", n->u.str[0])))
+		return false; /* the common case: no keyword starts so */
 	for (; *words; words++)
 		if (!strcmp(n->u.str, *words))
 			return true;
