@@ -133,6 +133,7 @@ static void check_unique_ids(struct ep_config_ctx *c, struct ep_config *cfg,
 	free(v);
 }
 
+/* `pools`: a non-empty list of pools, each walked, then the ids checked for repeats. */
 static void walk_pools(struct ep_config_ctx *c, const struct ep_cnode *root, struct ep_config *cfg)
 {
 	const struct ep_cnode *list;
@@ -173,6 +174,7 @@ static void walk_pools(struct ep_config_ctx *c, const struct ep_cnode *root, str
 	ep_config__pop(c, mark);
 }
 
+/* `catalog.trust_policy`: what the catalog accepts (registries, signatures, SBOMs). */
 static void walk_catalog(struct ep_config_ctx *c, const struct ep_cnode *root,
 			 struct ep_config *cfg)
 {
@@ -205,6 +207,7 @@ static void walk_catalog(struct ep_config_ctx *c, const struct ep_cnode *root,
 	ep_config__pop(c, mark);
 }
 
+/* The document: a mapping with `pools` and an optional `catalog`. */
 static void walk_top(struct ep_config_ctx *c, const struct ep_cnode *root, struct ep_config *cfg)
 {
 	static const char *const keys[] = {"pools", "catalog", NULL};

@@ -34,6 +34,7 @@ static const char *const pool_keys[] = {"id",
 					NULL};
 static const char *const engine_names[] = {"llamacpp", "vllm", "tgi", "triton", NULL};
 
+/* `id`: required; it names files and directories, so its characters are limited. */
 static void walk_id(struct ep_config_ctx *c, const struct ep_cnode *n, struct ep_pool *p)
 {
 	size_t mark;
@@ -57,6 +58,7 @@ static void walk_id(struct ep_config_ctx *c, const struct ep_cnode *n, struct ep
 	p->id = NULL;
 }
 
+/* `devices`: required GPU indices, each once; `[]` asks for a CPU engine. */
 static void walk_devices(struct ep_config_ctx *c, const struct ep_cnode *n, struct ep_pool *p)
 {
 	const struct ep_cnode *v;
@@ -97,6 +99,7 @@ static void walk_devices(struct ep_config_ctx *c, const struct ep_cnode *n, stru
 	ep_config__pop(c, mark);
 }
 
+/* `tensor_split`: the share of the model each device holds. */
 static void walk_split(struct ep_config_ctx *c, const struct ep_cnode *n, struct ep_pool *p)
 {
 	const struct ep_cnode *v = ep_config__list(c, n, "tensor_split");
@@ -136,6 +139,7 @@ static void walk_split(struct ep_config_ctx *c, const struct ep_cnode *n, struct
 	ep_config__pop(c, mark);
 }
 
+/* One admission priority class. */
 static void walk_priority(struct ep_config_ctx *c, const struct ep_cnode *n,
 			  struct ep_priority_cfg *q)
 {

@@ -61,6 +61,7 @@ static void checksum(struct ep_config_ctx *c, const struct ep_cnode *map, const 
 	*out = NULL;
 }
 
+/* `source`: the git repo and ref to build, and how to configure the build. */
 static void walk_source(struct ep_config_ctx *c, const struct ep_cnode *map,
 			struct ep_provisioning *p)
 {
@@ -86,6 +87,7 @@ static void walk_source(struct ep_config_ctx *c, const struct ep_cnode *map,
 	ep_config__pop(c, mark);
 }
 
+/* The sections of the other modes, and the model. */
 static void walk_others(struct ep_config_ctx *c, const struct ep_cnode *map,
 			struct ep_provisioning *p)
 {
@@ -148,6 +150,7 @@ static bool env_name_ok(const char *s)
 	       strlen(s);
 }
 
+/* `env`: variables for the engine; names must be valid, values are kept as text. */
 static void walk_env(struct ep_config_ctx *c, const struct ep_cnode *map, struct ep_provisioning *p)
 {
 	size_t mark, i;
@@ -191,6 +194,7 @@ static void walk_env(struct ep_config_ctx *c, const struct ep_cnode *map, struct
 	ep_config__pop(c, mark);
 }
 
+/* `ports`: 1-65535, the first preferred. */
 static void walk_ports(struct ep_config_ctx *c, const struct ep_cnode *map,
 		       struct ep_provisioning *p)
 {
