@@ -398,6 +398,64 @@ TEST(deep_nesting_refused)
 	free(deep);
 }
 
+/* One pool with `prov` as its provisioning section: the first diagnostic. */
+static void expect_prov(const char *prov, const char *key, const char *msg)
+{
+	struct ep_buf text = EP_BUF_INIT;
+	struct ep_config_diags d = EP_CONFIG_DIAGS_INIT;
+	struct ep_config *cfg = NULL;
+
+	ep_buf_addf(&text,
+		    "pools:\n- id: a\n  engine: llamacpp\n  devices: []\n  provisioning: %s\n",
+		    prov);
+	CHECK_INT(ep_config_load_mem(&cfg, "t", text.ptr, text.len, &d, NULL), EP_ECONFIG);
+	CHECK_INT(d.n, 1);
+	if (d.n) {
+		CHECK(!strncmp(d.v[0].key_path, "pools[0].", 9));
+		CHECK_STR(d.v[0].key_path + 9, key);
+		CHECK_CONTAINS(d.v[0].message, msg);
+		CHECK_INT(d.v[0].pos.line, 5);
+	}
+	ep_config_diags_release(&d);
+	ep_buf_release(&text);
+}
+
+TEST(provisioning_cases)
+{
+	expect_prov("{mode: package, package: {name: llama.cpp, version: -1}}",
+		    "provisioning.package.version", "begins with '-'");
+	expect_prov("{mode: package, package: {name: --all}}", "provisioning.package.name",
+		    "begins with '-'");
+	expect_prov("{mode: container, container: {image: vllm/vllm-openai, tag: --rm}}",
+		    "provisioning.container.tag", "begins with '-'");
+	expect_prov("{mode: container, container: {image: x, runtime: lxc}}",
+		    "provisioning.container.runtime", "allowed: 'podman' or 'docker'");
+	expect_prov("{mode: external, external: {path: /x}, model: {ref: -m}}",
+		    "provisioning.model.ref", "begins with '-'");
+	expect_prov("{mode: external, external: {path: /x}, model: {ref: m, checksum: abc}}",
+		    "provisioning.model.checksum", "'sha256:' and 64 hex digits");
+	expect_prov("{mode: binary, binary: {checksum: \"sha256:"
+		    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}}",
+		    "provisioning.binary.url", "missing required key 'url'");
+	expect_prov("{mode: binary}", "provisioning.binary",
+		    "mode 'binary' needs a 'binary' section");
+	expect_prov("{mode: container}", "provisioning.container",
+		    "mode 'container' needs a 'container' section");
+	expect_prov("{mode: external, external: {url: ''}}", "provisioning.external.url",
+		    "must not be empty");
+	expect_prov("{external: {path: /x}}", "provisioning.mode", "missing required key 'mode'");
+	expect_prov("{mode: external, external: {path: /x}, startup_timeout_s: 0}",
+		    "provisioning.startup_timeout_s", "0 is out of range");
+	expect_prov("{mode: external, external: {path: /x}, allow_binary_downloads: 1}",
+		    "provisioning.allow_binary_downloads", "expected true or false");
+	expect_prov("{mode: external, external: {path: /x}, flags: [--a, true]}",
+		    "provisioning.flags[1]", "quote it");
+	expect_prov("{mode: external, external: {path: /x}, source: {repo: r, ref: f, build: "
+		    "{cmake_flag: []}}}",
+		    "provisioning.source.build.cmake_flag", "did you mean 'cmake_flags'?");
+	expect_prov("[]", "provisioning", "expected a mapping, got a list");
+}
+
 TEST(names_and_ids)
 {
 	enum ep_engine e;
@@ -439,4 +497,4 @@ TEST(missing_file)
 TESTS(T(examples_load), T(cuda_example_fields), T(json_and_yaml_equal), T(all_pools_and_catalog),
       T(defaults_and_absent), T(bad_classes), T(unknown_key_suggests),
       T(all_errors_in_one_run_sorted), T(diags_capped), T(huge_input_refused),
-      T(deep_nesting_refused), T(names_and_ids), T(missing_file))
+      T(deep_nesting_refused), T(provisioning_cases), T(names_and_ids), T(missing_file))
