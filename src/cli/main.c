@@ -28,6 +28,17 @@ const struct ep_cli_cmd ep_cli_commands[] = {
      "  --json   one JSON object per pool {\"pool_id\", \"engine\", \"mode\", \"flags\",\n"
      "           [\"cmake_flags\"], \"steps\": [{\"kind\", \"detail\"}]}; an array unless\n"
      "           --pool is given\n"},
+    {"validate", ep_cmd_validate, "check a pool config and report every problem in it",
+     "usage: engine-provisioner validate --config FILE [--json]\n"
+     "\n"
+     "Loads FILE (YAML or JSON; '-' reads stdin) and checks it against the pool schema.\n"
+     "Every problem is reported, one per line, as FILE:LINE:COL: KEY: MESSAGE, where KEY\n"
+     "is the key path (pools[1].provisioning.source.ref). Nothing is written.\n"
+     "\n"
+     "  --config FILE  the pool config\n"
+     "  --json         print {\"valid\":BOOL,\"errors\":[{\"line\",\"col\",\"key\",\"message\"}]}\n"
+     "\n"
+     "Exit status: 0 valid, 3 the config is invalid, 1 it cannot be read, 2 bad usage.\n"},
     {"version", ep_cmd_version, "print the version",
      "usage: engine-provisioner version [--json]\n"},
     {"catalog", ep_cmd_catalog, "list prepared engines, show one, write a lock file",
