@@ -74,7 +74,8 @@ static void add_devices(struct ep_buf *b, const struct ep_pool *pool)
 /* Env as "KEY=***" for secrets and KEY=value otherwise (the redactor masks secret keys). */
 static void add_env(struct ep_buf *b, const struct ep_pool *pool)
 {
-	size_t i;
+	const struct ep_kv *prev = NULL;
+	size_t i, j, n = pool->provisioning.n_env;
 
 	if (pool->n_devices) {
 		ep_buf_adds(b, "; env CUDA_VISIBLE_DEVICES=");
@@ -83,11 +84,21 @@ static void add_env(struct ep_buf *b, const struct ep_pool *pool)
 	} else {
 		ep_buf_adds(b, "; CPU engine");
 	}
-	for (i = 0; i < pool->provisioning.n_env; i++)
-		ep_buf_addf(b, "; env %s=%s", pool->provisioning.env[i].key,
-			    ep_redact_key_is_secret(pool->provisioning.env[i].key)
-				? "***"
-				: pool->provisioning.env[i].value);
+	/* In key order, so the order written in the config does not matter. */
+	for (i = 0; i < n; i++) {
+		const struct ep_kv *next = NULL;
+
+		for (j = 0; j < n; j++) {
+			const struct ep_kv *kv = &pool->provisioning.env[j];
+
+			if ((!prev || strcmp(kv->key, prev->key) > 0) &&
+			    (!next || strcmp(kv->key, next->key) < 0))
+				next = kv;
+		}
+		ep_buf_addf(b, "; env %s=%s", next->key,
+			    ep_redact_key_is_secret(next->key) ? "***" : next->value);
+		prev = next;
+	}
 }
 
 static int step_gpu_check(struct ep_plan *p, const struct ep_pool *pool, struct ep_buf *d)
