@@ -1,0 +1,34 @@
+/*
+ * Internal to the container modules (container.c, container_pull.c,
+ * container_run.c): running the engine and reading what it says.
+ */
+#ifndef EP_CONTAINER_INT_H
+#define EP_CONTAINER_INT_H
+
+#include "ep/buf.h"
+#include "ep/container.h"
+#include "ep/error.h"
+
+/* Why a pull failed, read from the engine's stderr. */
+enum ep_container_fail {
+	EP_CONTAINER_FAIL_OTHER,
+	EP_CONTAINER_FAIL_NOT_FOUND,
+	EP_CONTAINER_FAIL_UNAUTHORIZED,
+	EP_CONTAINER_FAIL_UNREACHABLE,
+};
+
+/* Classify an engine's error output. */
+enum ep_container_fail ep_container__classify(const char *output);
+
+/*
+ * Run `argv` (argv[0] the engine's path) with `env` (NULL: this process's),
+ * stdout and stderr together in `out` (capped). *status is the exit status.
+ * Returns 0 when the engine ran at all.
+ */
+int ep_container__exec(struct ep_buf *out, int *status, const char *const *argv,
+		       const char *const *env, const char *pool_id, struct ep_error *err);
+
+/* The last non-empty line of `s` (for values printed after warnings), into out. */
+int ep_container__last_line(struct ep_buf *out, const char *s);
+
+#endif
