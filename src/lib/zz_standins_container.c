@@ -5,6 +5,8 @@
  */
 #include <stddef.h>
 
+#include "ep/error.h"
+
 #include "ep/config.h"
 #include "ep/provider.h"
 #include "banned.h"
@@ -36,4 +38,22 @@ static const struct ep_provider standin_providers[] = {
 __attribute__((weak)) const struct ep_provider *ep_provider_for(enum ep_engine engine)
 {
 	return (unsigned)engine < EP_ENGINE_COUNT ? &standin_providers[engine] : NULL;
+}
+
+__attribute__((weak)) int ep_engine_parse(enum ep_engine *out, const char *s)
+{
+	int e;
+
+	for (e = 0; e < EP_ENGINE_COUNT; e++) {
+		const char *n = ep_engine_name((enum ep_engine)e);
+		size_t i;
+
+		for (i = 0; n[i] && s[i] == n[i]; i++)
+			;
+		if (!n[i] && !s[i]) {
+			*out = (enum ep_engine)e;
+			return 0;
+		}
+	}
+	return EP_ENOTFOUND;
 }
