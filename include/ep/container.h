@@ -44,7 +44,10 @@ struct ep_container_engine {
 	char *path; /* absolute path of the engine's command */
 };
 
-#define EP_CONTAINER_ENGINE_INIT {EP_CONTAINER_PODMAN, NULL}
+#define EP_CONTAINER_ENGINE_INIT          \
+	{                                 \
+		EP_CONTAINER_PODMAN, NULL \
+	}
 
 /*
  * Choose the engine: `runtime` ("podman" or "docker") when not NULL, else
@@ -63,7 +66,10 @@ struct ep_container_ref {
 	char *digest; /* "sha256:<64 hex>" or NULL */
 };
 
-#define EP_CONTAINER_REF_INIT {NULL, NULL, NULL}
+#define EP_CONTAINER_REF_INIT    \
+	{                        \
+		NULL, NULL, NULL \
+	}
 
 /*
  * Parse `image` (which may carry ":tag" and/or "@sha256:...") and an
@@ -73,7 +79,8 @@ struct ep_container_ref {
  */
 int ep_container_ref_parse(struct ep_container_ref *out, const char *image, const char *tag,
 			   struct ep_error *err);
-/* The reference a pool asks for: its container config, else the provider's default image and tag. */
+/* The reference a pool asks for: its container config, else the provider's default image and tag.
+ */
 int ep_container_ref_for_pool(struct ep_container_ref *out, const struct ep_pool *pool,
 			      struct ep_error *err);
 void ep_container_ref_release(struct ep_container_ref *r);
@@ -83,24 +90,27 @@ int ep_container_ref_format(struct ep_buf *out, const struct ep_container_ref *r
 bool ep_container_ref_is_loopback(const struct ep_container_ref *r);
 
 struct ep_container_pull_opts {
-	const char *state_dir;     /* where resolutions are recorded; NULL: nothing recorded */
-	const char *runtime;       /* provisioning.container.runtime, or NULL */
-	const char *authfile;      /* registry credentials file, or NULL for the engine's own */
+	const char *state_dir;	   /* where resolutions are recorded; NULL: nothing recorded */
+	const char *runtime;	   /* provisioning.container.runtime, or NULL */
+	const char *authfile;	   /* registry credentials file, or NULL for the engine's own */
 	const char *locked_digest; /* ensure --locked: the digest the lock file pins, or NULL */
-	bool refresh;              /* resolve the tag at the registry again */
-	bool offline;              /* never contact a registry */
-	const char *pool_id;       /* for narration */
+	bool refresh;		   /* resolve the tag at the registry again */
+	bool offline;		   /* never contact a registry */
+	const char *pool_id;	   /* for narration */
 };
 
-#define EP_CONTAINER_PULL_OPTS_INIT {NULL, NULL, NULL, NULL, false, false, NULL}
+#define EP_CONTAINER_PULL_OPTS_INIT                        \
+	{                                                  \
+		NULL, NULL, NULL, NULL, false, false, NULL \
+	}
 
 /* What a pull (or a no-op) left in the engine's storage. */
 struct ep_container_image {
-	char *image_ref; /* "repo@sha256:..." */
-	char *digest;    /* "sha256:..." (the registry's manifest digest) */
-	char *image_id;  /* the engine's local image id */
-	const char *engine; /* "podman" | "docker" */
-	bool pulled;           /* a pull ran */
+	char *image_ref;       /* "repo@sha256:..." */
+	char *digest;	       /* "sha256:..." (the registry's manifest digest) */
+	char *image_id;	       /* the engine's local image id */
+	const char *engine;    /* "podman" | "docker" */
+	bool pulled;	       /* a pull ran */
 	unsigned engine_calls; /* container-engine processes this call started */
 };
 
@@ -139,17 +149,17 @@ struct ep_container_run_spec {
 	enum ep_container_kind kind;
 	enum ep_engine engine;
 	const char *pool_id;
-	const char *image_ref;  /* "repo@sha256:..."; a tag is refused unless allow_unpinned */
-	bool allow_unpinned;    /* plan only: show a tag before it is resolved */
-	const char *host;       /* host address the port is published on; NULL: 127.0.0.1 */
-	uint16_t host_port;     /* 0: the provider's default port */
+	const char *image_ref;	/* "repo@sha256:..."; a tag is refused unless allow_unpinned */
+	bool allow_unpinned;	/* plan only: show a tag before it is resolved */
+	const char *host;	/* host address the port is published on; NULL: 127.0.0.1 */
+	uint16_t host_port;	/* 0: the provider's default port */
 	const char *model_path; /* host file or directory, mounted read-only; may be NULL */
 	const uint32_t *devices;
 	size_t n_devices;
 	const struct ep_kv *env; /* names on the command line, values in the engine's env */
 	size_t n_env;
 	const struct ep_strvec *flags; /* normalized engine flags, or NULL */
-	unsigned stop_grace_s;         /* down: seconds between TERM and KILL; 0: 10 */
+	unsigned stop_grace_s;	       /* down: seconds between TERM and KILL; 0: 10 */
 };
 
 /* Fill a spec from a pool (kind podman, everything else from the pool). */

@@ -107,9 +107,9 @@ int ep_container_ref_parse(struct ep_container_ref *out, const char *image, cons
 		return ep_error_set(err, EP_ECONFIG, "invalid image tag '%s'", tag);
 	at = strchr(image, '@');
 	if (at && !digest_ok(at + 1))
-		return ep_error_set(err, EP_ECONFIG,
-				    "invalid digest in image '%s'; expected @sha256:<64 hex digits>",
-				    image);
+		return ep_error_set(
+		    err, EP_ECONFIG,
+		    "invalid digest in image '%s'; expected @sha256:<64 hex digits>", image);
 	name = at ? strndup(image, (size_t)(at - image)) : strdup(image);
 	if (!name)
 		return ep_error_set(err, EP_ENOMEM, "out of memory");
@@ -212,13 +212,23 @@ bool ep_container_ref_is_loopback(const struct ep_container_ref *r)
 
 enum ep_container_fail ep_container__classify(const char *output)
 {
-	static const char *const unreachable[] = {
-		"connection refused", "no such host", "i/o timeout", "network is unreachable",
-		"connection reset", "no route to host", "TLS handshake timeout",
-		"server gave HTTP response to HTTPS client", "dial tcp", NULL};
-	static const char *const unauthorized[] = {
-		"unauthorized", "authentication required", "access to the resource is denied",
-		"denied:", "403 Forbidden", "401 Unauthorized", NULL};
+	static const char *const unreachable[] = {"connection refused",
+						  "no such host",
+						  "i/o timeout",
+						  "network is unreachable",
+						  "connection reset",
+						  "no route to host",
+						  "TLS handshake timeout",
+						  "server gave HTTP response to HTTPS client",
+						  "dial tcp",
+						  NULL};
+	static const char *const unauthorized[] = {"unauthorized",
+						   "authentication required",
+						   "access to the resource is denied",
+						   "denied:",
+						   "403 Forbidden",
+						   "401 Unauthorized",
+						   NULL};
 	static const char *const not_found[] = {"manifest unknown", "name unknown",
 						"repository does not exist", "not found", NULL};
 	size_t i;
@@ -304,11 +314,12 @@ static int preflight_gpu(const struct ep_container_engine *eng, const char *cons
 
 		ep_buf_release(&path);
 		if (missing)
-			return ep_error_set(err, EP_EGPU,
-					    "GPUs requested but the NVIDIA container toolkit "
-					    "('nvidia-ctk') is not installed; install "
-					    "nvidia-container-toolkit, then run: nvidia-ctk runtime "
-					    "configure --runtime=docker && systemctl restart docker");
+			return ep_error_set(
+			    err, EP_EGPU,
+			    "GPUs requested but the NVIDIA container toolkit "
+			    "('nvidia-ctk') is not installed; install "
+			    "nvidia-container-toolkit, then run: nvidia-ctk runtime "
+			    "configure --runtime=docker && systemctl restart docker");
 		if (findings)
 			(void)ep_buf_adds(findings, "nvidia container toolkit: nvidia-ctk found\n");
 		return 0;
@@ -327,7 +338,8 @@ static int preflight_gpu(const struct ep_container_engine *eng, const char *cons
 			    "GPUs requested but no CDI spec lists 'nvidia.com/gpu' (looked in "
 			    "%s%s%s); install nvidia-container-toolkit, then run: nvidia-ctk cdi "
 			    "generate --output=/etc/cdi/nvidia.yaml",
-			    cdi_dirs[0], cdi_dirs[1] ? " and " : "", cdi_dirs[1] ? cdi_dirs[1] : "");
+			    cdi_dirs[0], cdi_dirs[1] ? " and " : "",
+			    cdi_dirs[1] ? cdi_dirs[1] : "");
 }
 
 int ep_container_preflight(const struct ep_pool *pool, const char *const *cdi_dirs,
@@ -346,8 +358,8 @@ int ep_container_preflight(const struct ep_pool *pool, const char *const *cdi_di
 	argv[0] = eng.path;
 	argv[1] = "info";
 	argv[2] = "--format";
-	argv[3] = eng.kind == EP_CONTAINER_PODMAN ? "{{.Host.OCIRuntime.Name}}"
-						  : "{{.ServerVersion}}";
+	argv[3] =
+	    eng.kind == EP_CONTAINER_PODMAN ? "{{.Host.OCIRuntime.Name}}" : "{{.ServerVersion}}";
 	argv[4] = NULL;
 	rc = ep_container__exec(&out, &status, argv, NULL, pool->id, err);
 	if (!rc && status) {

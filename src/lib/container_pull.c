@@ -66,9 +66,13 @@ int ep_container_check_locked(const char *ref_text, const char *resolved, const 
 static int record_path(struct ep_buf *out, const char *state_dir, const char *engine_path,
 		       const char *key, struct ep_error *err)
 {
-	static const char *const vars[] = {"CONTAINERS_STORAGE_CONF", "CONTAINER_HOST",
-					   "CONTAINER_CONNECTION", "DOCKER_HOST", "HOME",
-					   "XDG_DATA_HOME", NULL};
+	static const char *const vars[] = {"CONTAINERS_STORAGE_CONF",
+					   "CONTAINER_HOST",
+					   "CONTAINER_CONNECTION",
+					   "DOCKER_HOST",
+					   "HOME",
+					   "XDG_DATA_HOME",
+					   NULL};
 	struct ep_buf id = EP_BUF_INIT, dir = EP_BUF_INIT;
 	char digest[EP_DIGEST_LEN];
 	size_t i;
@@ -180,8 +184,7 @@ static bool record_in_storage(const struct record *r)
 	    strchr(r->driver.ptr, '/'))
 		return false;
 	if (!ep_buf_addf(&key, "manifest-%s", r->digest.ptr) &&
-	    !ep_buf_addf(&path, "%s/%s-images/%s/=", r->graphroot.ptr, r->driver.ptr,
-			 r->id.ptr) &&
+	    !ep_buf_addf(&path, "%s/%s-images/%s/=", r->graphroot.ptr, r->driver.ptr, r->id.ptr) &&
 	    !base64(&path, key.ptr))
 		ok = stat(path.ptr, &st) == 0 && S_ISREG(st.st_mode);
 	ep_buf_release(&path);
@@ -211,8 +214,9 @@ static int inspect(struct record *r, const struct ep_container_engine *eng, cons
 		   struct ep_error *err)
 {
 	const char *podman[] = {"image", "inspect", "--format", "{{.Id}} {{.Digest}}", name, NULL};
-	const char *docker[] = {"image", "inspect", "--format",
-				"{{.Id}}{{range .RepoDigests}} {{.}}{{end}}", name, NULL};
+	const char *docker[] = {"image",    "inspect",
+				"--format", "{{.Id}}{{range .RepoDigests}} {{.}}{{end}}",
+				name,	    NULL};
 	struct ep_buf out = EP_BUF_INIT, line = EP_BUF_INIT;
 	size_t rl = strlen(repo);
 	int status = 0, rc;
@@ -258,8 +262,8 @@ static int podman_storage(struct record *r, const struct ep_container_engine *en
 			  const char *store_rec, struct ep_container_image *img,
 			  const char *pool_id)
 {
-	const char *args[] = {"info", "--format",
-			      "{{.Store.GraphRoot}} {{.Store.GraphDriverName}}", NULL};
+	const char *args[] = {"info", "--format", "{{.Store.GraphRoot}} {{.Store.GraphDriverName}}",
+			      NULL};
 	struct ep_buf out = EP_BUF_INIT, line = EP_BUF_INIT;
 	struct ep_error err = EP_ERROR_INIT;
 	char *sp;
@@ -290,8 +294,7 @@ parse:
 }
 
 /* The error for a failed pull, by what the engine said. */
-static int pull_error(const char *name, const char *host, const char *output,
-		      struct ep_error *err)
+static int pull_error(const char *name, const char *host, const char *output, struct ep_error *err)
 {
 	struct ep_buf line = EP_BUF_INIT;
 	int rc;
@@ -318,8 +321,7 @@ static int pull_error(const char *name, const char *host, const char *output,
 				  host, name, line.ptr);
 		break;
 	default:
-		rc = ep_error_set(err, EP_EFETCH, "pulling image '%s' failed: %s", name,
-				  line.ptr);
+		rc = ep_error_set(err, EP_EFETCH, "pulling image '%s' failed: %s", name, line.ptr);
 	}
 	ep_buf_release(&line);
 	return rc;
@@ -426,8 +428,7 @@ int ep_container_pull(struct ep_container_image *out, const struct ep_container_
 		      const struct ep_container_pull_opts *o, struct ep_error *err)
 {
 	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
-	struct ep_buf key = EP_BUF_INIT, rec = EP_BUF_INIT, store = EP_BUF_INIT,
-		      name = EP_BUF_INIT;
+	struct ep_buf key = EP_BUF_INIT, rec = EP_BUF_INIT, store = EP_BUF_INIT, name = EP_BUF_INIT;
 	struct record r = {EP_BUF_INIT, EP_BUF_INIT, EP_BUF_INIT, EP_BUF_INIT};
 	bool resolve = o->refresh || (o->locked_digest && ref->tag);
 	bool have = false;
@@ -448,7 +449,8 @@ int ep_container_pull(struct ep_container_image *out, const struct ep_container_
 	if (!rc && have && (!resolve || o->offline)) {
 		rc = from_record(out, ref, &r, &eng, o, err);
 		if (!rc && o->locked_digest)
-			rc = ep_container_check_locked(key.ptr, r.digest.ptr, o->locked_digest, err);
+			rc =
+			    ep_container_check_locked(key.ptr, r.digest.ptr, o->locked_digest, err);
 		if (!rc) {
 			ep_narrate(EP_LOG_INFO, "container", "present", out->image_ref, o->pool_id,
 				   ep_now_ms() - t0, "image '%s' present as '%s' (no pull)",

@@ -20,16 +20,15 @@
 
 extern char **environ;
 
-void ep_container_run_spec_from_pool(struct ep_container_run_spec *spec,
-				     const struct ep_pool *pool)
+void ep_container_run_spec_from_pool(struct ep_container_run_spec *spec, const struct ep_pool *pool)
 {
 	const struct ep_provisioning *p = &pool->provisioning;
 
 	memset(spec, 0, sizeof(*spec));
-	spec->kind = p->has_container && p->container.runtime &&
-			     !strcmp(p->container.runtime, "docker")
-			 ? EP_CONTAINER_DOCKER
-			 : EP_CONTAINER_PODMAN;
+	spec->kind =
+	    p->has_container && p->container.runtime && !strcmp(p->container.runtime, "docker")
+		? EP_CONTAINER_DOCKER
+		: EP_CONTAINER_PODMAN;
 	spec->engine = pool->engine;
 	spec->pool_id = pool->id;
 	spec->host = p->host;
@@ -166,14 +165,14 @@ int ep_container_run_argv(struct ep_strvec *out, const struct ep_container_run_s
 	for (i = 0; !rc && i < s->n_env; i++)
 		if (ep_strvec_push(out, "--env") || ep_strvec_push(out, s->env[i].key))
 			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-	if (!rc && (ep_strvec_push(out, s->image_ref) ||
-		    (container_command(s->engine) &&
-		     ep_strvec_push(out, container_command(s->engine))) ||
-		    ep_buf_addf(&port, "%d", prov->container_port) ||
-		    push_flag(out, s->flags, prov->model_flag, inside.len ? inside.ptr : NULL) ||
-		    push_flag(out, s->flags, prov->host_flag, "0.0.0.0") ||
-		    push_flag(out, s->flags, prov->port_flag, port.ptr) ||
-		    (s->flags && ep_strvec_copy(out, s->flags))))
+	if (!rc &&
+	    (ep_strvec_push(out, s->image_ref) ||
+	     (container_command(s->engine) && ep_strvec_push(out, container_command(s->engine))) ||
+	     ep_buf_addf(&port, "%d", prov->container_port) ||
+	     push_flag(out, s->flags, prov->model_flag, inside.len ? inside.ptr : NULL) ||
+	     push_flag(out, s->flags, prov->host_flag, "0.0.0.0") ||
+	     push_flag(out, s->flags, prov->port_flag, port.ptr) ||
+	     (s->flags && ep_strvec_copy(out, s->flags))))
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	ep_buf_release(&inside);
 	ep_buf_release(&port);
@@ -233,7 +232,7 @@ int ep_container_status(struct ep_container_status *out, const struct ep_contain
 {
 	struct ep_buf name = EP_BUF_INIT, o = EP_BUF_INIT, line = EP_BUF_INIT;
 	const char *args[] = {"container", "inspect", "--format", "{{.Id}} {{.State.Status}}",
-			      NULL, NULL};
+			      NULL,	   NULL};
 	int status = 0, rc;
 	char *sp;
 

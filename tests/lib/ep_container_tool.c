@@ -143,8 +143,8 @@ static int cmd_pool(const char *cmd, const struct args *a)
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	s.kind = a->runtime && !strcmp(a->runtime, "docker") ? EP_CONTAINER_DOCKER
-							     : EP_CONTAINER_PODMAN;
+	s.kind =
+	    a->runtime && !strcmp(a->runtime, "docker") ? EP_CONTAINER_DOCKER : EP_CONTAINER_PODMAN;
 	s.engine = a->engine;
 	s.pool_id = a->pool;
 	s.image_ref = a->image;
@@ -165,7 +165,8 @@ static int cmd_pool(const char *cmd, const struct args *a)
 	}
 	if (!strcmp(cmd, "down"))
 		return ep_container_down(&s, &err) ? fail(&err) : 0;
-	rc = !strcmp(cmd, "up") ? ep_container_up(&st, &s, &err) : ep_container_status(&st, &s, &err);
+	rc = !strcmp(cmd, "up") ? ep_container_up(&st, &s, &err)
+				: ep_container_status(&st, &s, &err);
 	if (rc)
 		return fail(&err);
 	printf("exists=%d\nrunning=%d\nstate=%s\n", st.exists, st.running, st.state);
@@ -199,7 +200,8 @@ int main(int argc, char **argv)
 	struct args a;
 
 	if (argc < 2 || parse(&a, argc, argv)) {
-		fprintf(stderr, "usage: ep_container_tool pull|up|down|status|argv|preflight ...\n");
+		fprintf(stderr,
+			"usage: ep_container_tool pull|up|down|status|argv|preflight ...\n");
 		return 2;
 	}
 	if (getenv("EP_TOOL_VERBOSE"))

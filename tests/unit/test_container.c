@@ -326,10 +326,10 @@ TEST(loopback)
 	static const struct {
 		const char *image;
 		bool loopback;
-	} cases[] = {{"127.0.0.1:5000/a", true},  {"127.1.2.3/a", true},
-		     {"localhost/a/b", true},     {"localhost:80/a", true},
+	} cases[] = {{"127.0.0.1:5000/a", true},     {"127.1.2.3/a", true},
+		     {"localhost/a/b", true},	     {"localhost:80/a", true},
 		     {"docker.io/library/a", false}, {"a/b", false},
-		     {"127example.com/a", false}, {"localhost.evil.com/a", false}};
+		     {"127example.com/a", false},    {"localhost.evil.com/a", false}};
 	struct ep_container_ref r = EP_CONTAINER_REF_INIT;
 	struct ep_error err = EP_ERROR_INIT;
 	size_t i;
@@ -373,7 +373,8 @@ TEST(locked_check_and_name)
 	CHECK_INT(ep_container_check_locked("r/a:v1", DIGEST, DIGEST, &err), 0);
 	CHECK_INT(ep_container_check_locked("r/a:v1", DIGEST, NULL, &err), 0);
 	CHECK_INT(ep_container_check_locked("r/a:v1", "sha256:aa", DIGEST, &err), EP_EVERIFY);
-	CHECK_CONTAINS(err.msg, "image 'r/a:v1' now resolves to 'sha256:aa' but the lock file pins");
+	CHECK_CONTAINS(err.msg,
+		       "image 'r/a:v1' now resolves to 'sha256:aa' but the lock file pins");
 	ep_container_name(&b, "pool-1");
 	CHECK_STR(b.ptr, "ep-pool-1");
 	ep_buf_release(&b);
@@ -408,5 +409,5 @@ TEST(cleanup)
 TESTS(T(llamacpp_podman_gpus_file_model), T(vllm_docker_gpus_dir_model),
       T(tgi_docker_one_gpu_default_port), T(triton_podman_command_and_cpu),
       T(flags_already_given_are_not_repeated), T(unpinned_and_bad_input_refused),
-      T(env_values_travel_in_the_environment), T(ref_parse), T(loopback),
-      T(classify_engine_errors), T(locked_check_and_name), T(engine_choice), T(cleanup))
+      T(env_values_travel_in_the_environment), T(ref_parse), T(loopback), T(classify_engine_errors),
+      T(locked_check_and_name), T(engine_choice), T(cleanup))
