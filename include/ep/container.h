@@ -96,12 +96,13 @@ struct ep_container_pull_opts {
 	const char *locked_digest; /* ensure --locked: the digest the lock file pins, or NULL */
 	bool refresh;		   /* resolve the tag at the registry again */
 	bool offline;		   /* never contact a registry */
+	bool no_wait;		   /* a pull lock held elsewhere is EP_EBUSY */
 	const char *pool_id;	   /* for narration */
 };
 
-#define EP_CONTAINER_PULL_OPTS_INIT                        \
-	{                                                  \
-		NULL, NULL, NULL, NULL, false, false, NULL \
+#define EP_CONTAINER_PULL_OPTS_INIT                               \
+	{                                                         \
+		NULL, NULL, NULL, NULL, false, false, false, NULL \
 	}
 
 /* What a pull (or a no-op) left in the engine's storage. */

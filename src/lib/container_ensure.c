@@ -26,6 +26,7 @@ int ep_container__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, str
 	o.authfile = getenv("REGISTRY_AUTH_FILE");
 	o.locked_digest = ctx->locked_digest;
 	o.offline = ctx->opts && ctx->opts->offline;
+	o.no_wait = ctx->opts && ctx->opts->no_wait;
 	o.pool_id = pool->id;
 	rc = ep_container_pull(&img, &ref, &o, err);
 	if (!rc) {

@@ -31,4 +31,25 @@ int ep_container__exec(struct ep_buf *out, int *status, const char *const *argv,
 /* The last non-empty line of `s` (for values printed after warnings), into out. */
 int ep_container__last_line(struct ep_buf *out, const char *s);
 
+/* A recorded resolution (container_record.c). */
+struct ep_container_record {
+	struct ep_buf digest, id, graphroot, driver;
+};
+
+#define EP_CONTAINER_RECORD_INIT                                   \
+	{                                                          \
+		EP_BUF_INIT, EP_BUF_INIT, EP_BUF_INIT, EP_BUF_INIT \
+	}
+
+void ep_container__record_release(struct ep_container_record *r);
+/* The record's path for `key` as written, with this engine and storage environment. */
+int ep_container__record_path(struct ep_buf *out, const char *state_dir, const char *engine_path,
+			      const char *key, struct ep_error *err);
+/* 0, or 1 when the record is missing or damaged. */
+int ep_container__record_read(struct ep_container_record *r, const char *path);
+int ep_container__record_write(const struct ep_container_record *r, const char *path,
+			       const char *key, struct ep_error *err);
+/* Is the recorded podman image (that very manifest) in its storage? No engine call. */
+bool ep_container__record_in_storage(const struct ep_container_record *r);
+
 #endif

@@ -9,31 +9,16 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "container_int.h"
 #include "ep/container.h"
 #include "ep/fs.h"
 #include "ep/hash.h"
+#include "ep/lock.h"
 #include "ep/log.h"
-#include "ep/state.h"
 #include "banned.h"
 
 extern char **environ;
-
-/* A recorded resolution. */
-struct record {
-	struct ep_buf digest, id, graphroot, driver;
-};
-
-static void record_release(struct record *r)
-{
-	ep_buf_release(&r->digest);
-	ep_buf_release(&r->id);
-	ep_buf_release(&r->graphroot);
-	ep_buf_release(&r->driver);
-}
 
 void ep_container_image_init(struct ep_container_image *img)
 {
@@ -59,139 +44,6 @@ int ep_container_check_locked(const char *ref_text, const char *resolved, const 
 			    ref_text, resolved, locked);
 }
 
-/*
- * The record's path: keyed by the engine, the environment that picks its
- * storage, and the reference as written.
- */
-static int record_path(struct ep_buf *out, const char *state_dir, const char *engine_path,
-		       const char *key, struct ep_error *err)
-{
-	static const char *const vars[] = {"CONTAINERS_STORAGE_CONF",
-					   "CONTAINER_HOST",
-					   "CONTAINER_CONNECTION",
-					   "DOCKER_HOST",
-					   "HOME",
-					   "XDG_DATA_HOME",
-					   NULL};
-	struct ep_buf id = EP_BUF_INIT, dir = EP_BUF_INIT;
-	char digest[EP_DIGEST_LEN];
-	size_t i;
-	int rc = ep_buf_addf(&id, "%s\n%u\n%s\n", engine_path, (unsigned)getuid(), key);
-
-	for (i = 0; !rc && vars[i]; i++)
-		rc = ep_buf_addf(&id, "%s=%s\n", vars[i], getenv(vars[i]) ? getenv(vars[i]) : "");
-	if (!rc)
-		rc = ep_sha256_buf(digest, id.ptr, id.len);
-	if (!rc)
-		rc = ep_state_subdir(&dir, state_dir, "images", err);
-	if (!rc)
-		rc = ep_buf_addf(out, "%s/%.32s.rec", dir.ptr, digest + 7);
-	ep_buf_release(&id);
-	ep_buf_release(&dir);
-	return rc == EP_ENOMEM ? ep_error_set(err, EP_ENOMEM, "out of memory") : rc;
-}
-
-/* Read "name value" lines; a missing or damaged record reads as absent (1). */
-static int record_read(struct record *r, const char *path)
-{
-	struct ep_buf text = EP_BUF_INIT;
-	char *line, *save = NULL;
-	int rc = 1;
-
-	text.cap = 64 * 1024;
-	if (ep_buf_read_file(&text, path, NULL)) {
-		ep_buf_release(&text);
-		return 1;
-	}
-	for (line = strtok_r(text.ptr, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *sp = strchr(line, ' ');
-		struct ep_buf *dst = NULL;
-
-		if (!sp)
-			continue;
-		*sp = '\0';
-		if (!strcmp(line, "digest"))
-			dst = &r->digest;
-		else if (!strcmp(line, "id"))
-			dst = &r->id;
-		else if (!strcmp(line, "graphroot"))
-			dst = &r->graphroot;
-		else if (!strcmp(line, "driver"))
-			dst = &r->driver;
-		if (dst && ep_buf_adds(dst, sp + 1))
-			break;
-	}
-	if (ep_digest_is_valid(r->digest.ptr) && r->id.len)
-		rc = 0;
-	ep_buf_release(&text);
-	return rc;
-}
-
-static int record_write(const struct record *r, const char *path, const char *key,
-			struct ep_error *err)
-{
-	struct ep_buf text = EP_BUF_INIT;
-	int rc = ep_buf_addf(&text, "ref %s\ndigest %s\nid %s\n", key, r->digest.ptr, r->id.ptr);
-
-	if (!rc && r->graphroot.len && r->driver.len)
-		rc = ep_buf_addf(&text, "graphroot %s\ndriver %s\n", r->graphroot.ptr,
-				 r->driver.ptr);
-	if (rc)
-		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-	else
-		rc = ep_fs_write_atomic(path, text.ptr, text.len, 0644, err);
-	ep_buf_release(&text);
-	return rc;
-}
-
-/* Standard base64 with padding (the encoding containers/storage names files with). */
-static int base64(struct ep_buf *out, const char *s)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i;
-	int rc = 0;
-
-	for (i = 0; !rc && i + 2 < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63]};
-
-		rc = ep_buf_add(out, q, 4);
-	}
-	if (!rc && n - i == 1) {
-		unsigned v = (unsigned)p[i] << 16;
-		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], '=', '='};
-
-		rc = ep_buf_add(out, q, 4);
-	} else if (!rc && n - i == 2) {
-		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], '='};
-
-		rc = ep_buf_add(out, q, 4);
-	}
-	return rc;
-}
-
-/* Is the recorded podman image (that very manifest) still in its storage? No engine call. */
-static bool record_in_storage(const struct record *r)
-{
-	struct ep_buf path = EP_BUF_INIT, key = EP_BUF_INIT;
-	struct stat st;
-	bool ok = false;
-
-	if (!r->graphroot.len || !r->driver.len || strchr(r->id.ptr, '/') ||
-	    strchr(r->driver.ptr, '/'))
-		return false;
-	if (!ep_buf_addf(&key, "manifest-%s", r->digest.ptr) &&
-	    !ep_buf_addf(&path, "%s/%s-images/%s/=", r->graphroot.ptr, r->driver.ptr, r->id.ptr) &&
-	    !base64(&path, key.ptr))
-		ok = stat(path.ptr, &st) == 0 && S_ISREG(st.st_mode);
-	ep_buf_release(&path);
-	ep_buf_release(&key);
-	return ok;
-}
-
 /* Run the engine with `args` after its path; counts the call. */
 static int engine_run(struct ep_buf *out, int *status, const struct ep_container_engine *eng,
 		      const char *const *args, const char *const *env,
@@ -209,9 +61,9 @@ static int engine_run(struct ep_buf *out, int *status, const struct ep_container
 }
 
 /* Resolve what the engine holds for `name`: its id and the manifest digest for `repo`. */
-static int inspect(struct record *r, const struct ep_container_engine *eng, const char *name,
-		   const char *repo, struct ep_container_image *img, const char *pool_id,
-		   struct ep_error *err)
+static int inspect(struct ep_container_record *r, const struct ep_container_engine *eng,
+		   const char *name, const char *repo, struct ep_container_image *img,
+		   const char *pool_id, struct ep_error *err)
 {
 	const char *podman[] = {"image", "inspect", "--format", "{{.Id}} {{.Digest}}", name, NULL};
 	const char *docker[] = {"image",    "inspect",
@@ -258,7 +110,7 @@ static int inspect(struct record *r, const struct ep_container_engine *eng, cons
 }
 
 /* Where podman keeps images: asked once per storage configuration and recorded. */
-static int podman_storage(struct record *r, const struct ep_container_engine *eng,
+static int podman_storage(struct ep_container_record *r, const struct ep_container_engine *eng,
 			  const char *store_rec, struct ep_container_image *img,
 			  const char *pool_id)
 {
@@ -379,7 +231,7 @@ static int pull(const struct ep_container_engine *eng, const struct ep_container
 
 /* Fill the answer from a record. */
 static int answer(struct ep_container_image *out, const struct ep_container_ref *ref,
-		  const struct record *r, const struct ep_container_engine *eng,
+		  const struct ep_container_record *r, const struct ep_container_engine *eng,
 		  struct ep_error *err)
 {
 	struct ep_buf b = EP_BUF_INIT;
@@ -397,16 +249,16 @@ static int answer(struct ep_container_image *out, const struct ep_container_ref 
 
 /* The no-op: the record names an image the engine still holds. 1 when it does not. */
 static int from_record(struct ep_container_image *out, const struct ep_container_ref *ref,
-		       struct record *r, const struct ep_container_engine *eng,
+		       struct ep_container_record *r, const struct ep_container_engine *eng,
 		       const struct ep_container_pull_opts *o, struct ep_error *err)
 {
 	struct ep_buf pinned = EP_BUF_INIT;
-	struct record seen = {EP_BUF_INIT, EP_BUF_INIT, EP_BUF_INIT, EP_BUF_INIT};
+	struct ep_container_record seen = EP_CONTAINER_RECORD_INIT;
 	int rc;
 
 	if (ref->digest && strcmp(ref->digest, r->digest.ptr))
 		return 1;
-	if (eng->kind == EP_CONTAINER_PODMAN && record_in_storage(r))
+	if (eng->kind == EP_CONTAINER_PODMAN && ep_container__record_in_storage(r))
 		return answer(out, ref, r, eng, err);
 	if (ep_buf_addf(&pinned, "%s@%s", ref->repo, r->digest.ptr))
 		return ep_error_set(err, EP_ENOMEM, "out of memory");
@@ -420,89 +272,147 @@ static int from_record(struct ep_container_image *out, const struct ep_container
 	if (!rc)
 		rc = answer(out, ref, r, eng, err);
 	ep_buf_release(&pinned);
-	record_release(&seen);
+	ep_container__record_release(&seen);
 	return rc;
+}
+
+/* One pull request's working state. */
+struct pull_ctx {
+	const struct ep_container_ref *ref;
+	const struct ep_container_pull_opts *o;
+	struct ep_container_engine eng;
+	struct ep_buf key, rec, store;
+	struct ep_container_record r;
+	bool have, resolve;
+	int64_t t0;
+};
+
+/* Forget a partial answer, keeping the count of engine calls. */
+static void reset_answer(struct ep_container_image *out)
+{
+	unsigned calls = out->engine_calls;
+
+	ep_container_image_release(out);
+	out->engine_calls = calls;
+}
+
+/* Answer from the record: 0 answered, 1 when a pull is needed, or an error. */
+static int try_record(struct ep_container_image *out, struct pull_ctx *pc, struct ep_error *err)
+{
+	int rc;
+
+	if (!pc->have || (pc->resolve && !pc->o->offline))
+		return 1;
+	rc = from_record(out, pc->ref, &pc->r, &pc->eng, pc->o, err);
+	if (!rc && pc->o->locked_digest)
+		rc = ep_container_check_locked(pc->key.ptr, pc->r.digest.ptr, pc->o->locked_digest,
+					       err);
+	if (!rc)
+		ep_narrate(EP_LOG_INFO, "container", "present", out->image_ref, pc->o->pool_id,
+			   ep_now_ms() - pc->t0, "image '%s' present as '%s' (no pull)",
+			   pc->key.ptr, out->digest);
+	if (rc)
+		reset_answer(out);
+	return rc;
+}
+
+/* Pull, resolve the digest, check it, record it. */
+static int pull_and_record(struct ep_container_image *out, struct pull_ctx *pc,
+			   struct ep_error *err)
+{
+	const struct ep_container_ref *ref = pc->ref;
+	struct ep_buf name = EP_BUF_INIT;
+	int rc = 0;
+
+	if (pc->o->offline)
+		return ep_error_set(err, EP_EFETCH,
+				    "image '%s' is not present and pulls are off (offline); run "
+				    "ensure without --offline",
+				    pc->key.ptr);
+	/* pull what pins best: the recorded digest for a plain re-pull, else the reference */
+	if (pc->have && !pc->resolve && !ref->digest
+		? ep_buf_addf(&name, "%s@%s", ref->repo, pc->r.digest.ptr)
+		: ep_buf_addf(&name, "%s%s%s", ref->repo, ref->tag ? ":" : "@",
+			      ref->tag ? ref->tag : ref->digest))
+		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	if (!rc)
+		rc = pull(&pc->eng, ref, name.ptr, pc->o, out, err);
+	if (!rc)
+		rc = inspect(&pc->r, &pc->eng, name.ptr, ref->repo, out, pc->o->pool_id, err);
+	if (!rc && ref->digest && strcmp(ref->digest, pc->r.digest.ptr))
+		rc = ep_error_set(err, EP_EVERIFY,
+				  "digest mismatch for image '%s': the registry serves '%s'; "
+				  "check the pinned digest or the tag",
+				  pc->key.ptr, pc->r.digest.ptr);
+	if (!rc && pc->o->locked_digest)
+		rc = ep_container_check_locked(pc->key.ptr, pc->r.digest.ptr, pc->o->locked_digest,
+					       err);
+	if (!rc && pc->eng.kind == EP_CONTAINER_PODMAN)
+		(void)podman_storage(&pc->r, &pc->eng, pc->o->state_dir ? pc->store.ptr : NULL, out,
+				     pc->o->pool_id);
+	if (!rc && pc->o->state_dir)
+		rc = ep_container__record_write(&pc->r, pc->rec.ptr, pc->key.ptr, err);
+	if (!rc)
+		rc = answer(out, ref, &pc->r, &pc->eng, err);
+	if (rc)
+		reset_answer(out);
+	ep_buf_release(&name);
+	return rc;
+}
+
+/* Read the record afresh (after taking the lock, another process may have written it). */
+static void reread(struct pull_ctx *pc)
+{
+	ep_container__record_release(&pc->r);
+	pc->have = !ep_container__record_read(&pc->r, pc->rec.ptr);
 }
 
 int ep_container_pull(struct ep_container_image *out, const struct ep_container_ref *ref,
 		      const struct ep_container_pull_opts *o, struct ep_error *err)
 {
-	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
-	struct ep_buf key = EP_BUF_INIT, rec = EP_BUF_INIT, store = EP_BUF_INIT, name = EP_BUF_INIT;
-	struct record r = {EP_BUF_INIT, EP_BUF_INIT, EP_BUF_INIT, EP_BUF_INIT};
-	bool resolve = o->refresh || (o->locked_digest && ref->tag);
-	bool have = false;
-	int64_t t0 = ep_now_ms();
-	unsigned calls;
+	struct pull_ctx pc = {ref,	   o,		EP_CONTAINER_ENGINE_INIT, EP_BUF_INIT,
+			      EP_BUF_INIT, EP_BUF_INIT, EP_CONTAINER_RECORD_INIT, false,
+			      false,	   ep_now_ms()};
+	struct ep_lock lk = EP_LOCK_INIT;
+	const char *slash;
 	int rc;
 
 	ep_container_image_init(out);
-	rc = ep_container_engine_choose(&eng, o->runtime, err);
-	if (!rc && ep_container_ref_format(&key, ref))
+	pc.resolve = o->refresh || (o->locked_digest && ref->tag);
+	rc = ep_container_engine_choose(&pc.eng, o->runtime, err);
+	if (!rc && ep_container_ref_format(&pc.key, ref))
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	if (!rc && o->state_dir) {
-		rc = record_path(&rec, o->state_dir, eng.path, key.ptr, err);
-		if (!rc && ep_buf_addf(&store, "%.*s.store", (int)(rec.len - 4), rec.ptr))
+		rc = ep_container__record_path(&pc.rec, o->state_dir, pc.eng.path, pc.key.ptr, err);
+		if (!rc && ep_buf_addf(&pc.store, "%.*s.store", (int)(pc.rec.len - 4), pc.rec.ptr))
 			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-		have = !rc && !record_read(&r, rec.ptr);
+		if (!rc)
+			reread(&pc);
 	}
-	if (!rc && have && (!resolve || o->offline)) {
-		rc = from_record(out, ref, &r, &eng, o, err);
-		if (!rc && o->locked_digest)
-			rc =
-			    ep_container_check_locked(key.ptr, r.digest.ptr, o->locked_digest, err);
+	if (!rc)
+		rc = try_record(out, &pc, err);
+	/* one pull per image at a time: check again under the lock */
+	if (rc == 1 && o->state_dir && (slash = strrchr(pc.rec.ptr, '/'))) {
+		struct ep_buf lname = EP_BUF_INIT;
+
+		rc =
+		    ep_buf_addf(&lname, "image-%.*s",
+				(int)(pc.rec.len - 4 - (size_t)(slash + 1 - pc.rec.ptr)), slash + 1)
+			? ep_error_set(err, EP_ENOMEM, "out of memory")
+			: ep_lock_acquire(&lk, o->state_dir, lname.ptr, o->no_wait, err);
+		ep_buf_release(&lname);
 		if (!rc) {
-			ep_narrate(EP_LOG_INFO, "container", "present", out->image_ref, o->pool_id,
-				   ep_now_ms() - t0, "image '%s' present as '%s' (no pull)",
-				   key.ptr, out->digest);
-			goto done;
+			reread(&pc);
+			rc = o->refresh ? 1 : try_record(out, &pc, err);
 		}
-		if (rc < 0)
-			goto done;
-		calls = out->engine_calls;
-		ep_container_image_release(out);
-		out->engine_calls = calls;
-		rc = 0;
 	}
-	if (!rc && o->offline)
-		rc = ep_error_set(err, EP_EFETCH,
-				  "image '%s' is not present and pulls are off (offline); run "
-				  "ensure without --offline",
-				  key.ptr);
-	/* pull what pins best: the recorded digest for a plain re-pull, else the reference */
-	if (!rc && (have && !resolve && !ref->digest
-			? ep_buf_addf(&name, "%s@%s", ref->repo, r.digest.ptr)
-			: ep_buf_addf(&name, "%s%s%s", ref->repo, ref->tag ? ":" : "@",
-				      ref->tag ? ref->tag : ref->digest)))
-		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-	if (!rc)
-		rc = pull(&eng, ref, name.ptr, o, out, err);
-	if (!rc)
-		rc = inspect(&r, &eng, name.ptr, ref->repo, out, o->pool_id, err);
-	if (!rc && ref->digest && strcmp(ref->digest, r.digest.ptr))
-		rc = ep_error_set(err, EP_EVERIFY,
-				  "digest mismatch for image '%s': the registry serves '%s'; "
-				  "check the pinned digest or the tag",
-				  key.ptr, r.digest.ptr);
-	if (!rc && o->locked_digest)
-		rc = ep_container_check_locked(key.ptr, r.digest.ptr, o->locked_digest, err);
-	if (!rc && eng.kind == EP_CONTAINER_PODMAN)
-		(void)podman_storage(&r, &eng, o->state_dir ? store.ptr : NULL, out, o->pool_id);
-	if (!rc && o->state_dir)
-		rc = record_write(&r, rec.ptr, key.ptr, err);
-	if (!rc)
-		rc = answer(out, ref, &r, &eng, err);
-done:
-	if (rc) {
-		calls = out->engine_calls;
-		ep_container_image_release(out);
-		out->engine_calls = calls;
-	}
-	ep_buf_release(&key);
-	ep_buf_release(&rec);
-	ep_buf_release(&store);
-	ep_buf_release(&name);
-	record_release(&r);
-	ep_container_engine_release(&eng);
+	if (rc == 1)
+		rc = pull_and_record(out, &pc, err);
+	ep_lock_release(&lk);
+	ep_buf_release(&pc.key);
+	ep_buf_release(&pc.rec);
+	ep_buf_release(&pc.store);
+	ep_container__record_release(&pc.r);
+	ep_container_engine_release(&pc.eng);
 	return rc;
 }
