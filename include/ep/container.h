@@ -182,6 +182,16 @@ int ep_container_run_argv(struct ep_strvec *out, const struct ep_container_run_s
 			  struct ep_error *err);
 
 /*
+ * For `plan`: the run command of `pool` as one redacted, shell-quoted line
+ * (never executed). The image is the pool's reference as configured (a tag
+ * is shown as it will be pinned at pull time); `flags` are the normalized
+ * runtime flags and `model_path` the resolved model, each may be NULL.
+ */
+int ep_container_plan_command(struct ep_buf *out, const struct ep_pool *pool,
+			      const struct ep_strvec *flags, const char *model_path,
+			      struct ep_error *err);
+
+/*
  * The environment for the engine process: this process's environment with
  * the pool's env entries set (secret-looking values are registered for
  * redaction).

@@ -179,6 +179,33 @@ int ep_container_run_argv(struct ep_strvec *out, const struct ep_container_run_s
 	return rc;
 }
 
+int ep_container_plan_command(struct ep_buf *out, const struct ep_pool *pool,
+			      const struct ep_strvec *flags, const char *model_path,
+			      struct ep_error *err)
+{
+	struct ep_container_run_spec s;
+	struct ep_container_ref ref = EP_CONTAINER_REF_INIT;
+	struct ep_buf image = EP_BUF_INIT;
+	struct ep_strvec argv = EP_STRVEC_INIT;
+	int rc = ep_container_ref_for_pool(&ref, pool, err);
+
+	if (!rc && ep_container_ref_format(&image, &ref))
+		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	ep_container_run_spec_from_pool(&s, pool);
+	s.image_ref = image.ptr;
+	s.allow_unpinned = true;
+	s.flags = flags;
+	s.model_path = model_path;
+	if (!rc)
+		rc = ep_container_run_argv(&argv, &s, err);
+	if (!rc && ep_proc_format_argv(out, (const char *const *)argv.v))
+		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	ep_strvec_release(&argv);
+	ep_buf_release(&image);
+	ep_container_ref_release(&ref);
+	return rc;
+}
+
 int ep_container_run_env(struct ep_strvec *out, const struct ep_container_run_spec *s)
 {
 	size_t i, j, klen;

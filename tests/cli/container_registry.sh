@@ -74,6 +74,28 @@ run "$TOOL" pull "$APP" --tag v1 --state "$STATE" --refresh
 expect_rc 0 "refresh"
 [ "$(value digest)" = "$D2" ] && ok "refresh resolves the tag again" || not_ok "digest $(value digest)"
 
+# container mode's ensure entry point: the PreparedEngine fields, and --locked
+run "$TOOL" ensure --image "$APP" --tag v1 --state "$STATE"
+expect_rc 0 "ensure (container mode)"
+[ "$(value image_ref)" = "$APP@$D2" ] && [ "$(value engine_digest)" = "$D2" ] &&
+	ok "ensure reports image_ref and engine_digest" || not_ok "ensure: $OUT"
+run "$TOOL" ensure --image "$APP" --tag v1 --state "$STATE" --locked "$D1"
+expect_rc 1 "ensure --locked of a moved tag"
+expect_in "$ERR" "error: verify:" "ensure --locked refuses it"
+
+# concurrent first ensures of one image: all succeed, one pull
+registry_mark "$T_TMP"
+for i in 1 2 3 4; do
+	"$TOOL" pull "$APP" --tag v1 --state "$T_TMP/state-race" >"$T_TMP/race.$i" 2>&1 &
+done
+race_fail=0
+for i in 1 2 3 4; do wait -n || race_fail=$((race_fail + 1)); done
+[ "$race_fail" -eq 0 ] && ok "4 concurrent ensures succeed" || not_ok "$race_fail concurrent ensures failed: $(cat "$T_TMP"/race.*)"
+pulls=$(cat "$T_TMP"/race.* | grep -c '^pulled=1' || true)
+[ "$pulls" -eq 1 ] && ok "one of them pulled" || not_ok "$pulls of them pulled"
+[ "$(cat "$T_TMP"/race.* | grep '^digest=' | sort -u | wc -l)" -eq 1 ] && ok "all report one digest" || not_ok "digests differ"
+[ "$(registry_requests "$T_TMP")" -le 4 ] && ok "one pull's worth of registry requests" || not_ok "$(registry_requests "$T_TMP") registry requests"
+
 # a digest reference that does not match what the tag serves
 run "$TOOL" pull "$APP:v1@$D1" --state "$T_TMP/state-mismatch"
 expect_rc 1 "tag plus a stale digest"

@@ -8,12 +8,15 @@
  *                     [--refresh] [--offline] [--runtime R] [--repeat N]
  *   ep_container_tool up|down|status|argv --pool ID --image REF [--engine E]
  *                     [--model PATH] [--device N]... [--env K=V]... [--port N]
+ *   ep_container_tool ensure --image IMAGE [--tag T] --state DIR [--locked DIGEST]
+ *                     [--engine E]   (container mode's ensure entry point)
  *   ep_container_tool preflight [--device N]... [--cdi-dir D]... [--runtime R]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ensure_modes.h"
 #include "ep/container.h"
 #include "ep/log.h"
 #include "ep/proc.h"
@@ -195,6 +198,43 @@ static int cmd_preflight(struct args *a)
 	return rc ? fail(&err) : 0;
 }
 
+/* Container mode's entry point for ensure, on a pool made from the arguments. */
+static int cmd_ensure(const struct args *a)
+{
+	struct ep_pool pool;
+	struct ep_prepared prep;
+	struct ep_ensure_opts opts = EP_ENSURE_OPTS_INIT;
+	struct ep_ensure_ctx ctx;
+	struct ep_error err = EP_ERROR_INIT;
+	int rc;
+
+	memset(&pool, 0, sizeof(pool));
+	memset(&prep, 0, sizeof(prep));
+	memset(&ctx, 0, sizeof(ctx));
+	pool.id = a->pool;
+	pool.engine = a->engine;
+	pool.provisioning.mode = EP_MODE_CONTAINER;
+	pool.provisioning.has_container = true;
+	pool.provisioning.container.image = a->image;
+	pool.provisioning.container.tag = a->tag;
+	pool.provisioning.container.runtime = a->runtime;
+	opts.state_dir = a->state;
+	opts.offline = a->offline;
+	ctx.opts = &opts;
+	ctx.state_dir = a->state;
+	ctx.pool = &pool;
+	ctx.locked_digest = a->locked;
+	rc = ep_container__ensure(&prep, &ctx, &err);
+	if (!rc)
+		printf("mode=%s\nimage_ref=%s\nengine_digest=%s\nengine_version=%s\n",
+		       prep.mode == EP_MODE_CONTAINER ? "container" : "?", prep.image_ref,
+		       prep.engine_digest, prep.engine_version ? prep.engine_version : "");
+	free(prep.image_ref);
+	free(prep.engine_digest);
+	free(prep.engine_version);
+	return rc ? fail(&err) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -208,6 +248,8 @@ int main(int argc, char **argv)
 		ep_log_set_sink(ep_log_sink_text, stderr, EP_LOG_DEBUG);
 	if (!strcmp(argv[1], "pull") && a.image)
 		return cmd_pull(&a);
+	if (!strcmp(argv[1], "ensure") && a.image)
+		return cmd_ensure(&a);
 	if (!strcmp(argv[1], "preflight"))
 		return cmd_preflight(&a);
 	if (a.image || !strcmp(argv[1], "down") || !strcmp(argv[1], "status"))

@@ -397,6 +397,51 @@ TEST(engine_choice)
 	}
 }
 
+TEST(plan_command)
+{
+	const struct ep_provider *p = ep_provider_for(EP_ENGINE_LLAMACPP);
+	struct ep_pool pool;
+	struct ep_strvec flags = EP_STRVEC_INIT;
+	struct ep_buf line = EP_BUF_INIT, want = EP_BUF_INIT;
+	struct ep_error err = EP_ERROR_INIT;
+	uint32_t dev[] = {1};
+	struct ep_kv env[] = {{"HF_TOKEN", "hf_plansecretvalue"}};
+
+	memset(&pool, 0, sizeof(pool));
+	pool.id = "plan-pool";
+	pool.engine = EP_ENGINE_LLAMACPP;
+	pool.devices = dev;
+	pool.n_devices = 1;
+	pool.provisioning.mode = EP_MODE_CONTAINER;
+	pool.provisioning.has_container = true;
+	pool.provisioning.container.image = "127.0.0.1:5000/x/y";
+	pool.provisioning.container.tag = "v1";
+	pool.provisioning.env = env;
+	pool.provisioning.n_env = 1;
+	ep_strvec_push(&flags, "--ctx-size");
+	ep_strvec_push(&flags, "8192");
+	CHECK_INT(ep_container_plan_command(&line, &pool, &flags, NULL, &err), 0);
+	ep_buf_addf(&want,
+		    "podman run -d --name ep-plan-pool --pull=never --device nvidia.com/gpu=1 -p "
+		    "127.0.0.1:%d:%d --env HF_TOKEN 127.0.0.1:5000/x/y:v1 %s 0.0.0.0 %s %d "
+		    "--ctx-size 8192",
+		    p->default_port, p->container_port, p->host_flag, p->port_flag,
+		    p->container_port);
+	CHECK_STR(line.ptr, want.ptr);
+	ep_buf_reset(&line);
+	pool.provisioning.container.image = "127.0.0.1:5000/x/y";
+	pool.provisioning.container.tag = NULL;
+	CHECK_INT(ep_container_plan_command(&line, &pool, &flags, NULL, &err), EP_ECONFIG);
+	pool.provisioning.has_container = false;
+	ep_buf_reset(&line);
+	CHECK_INT(ep_container_plan_command(&line, &pool, NULL, NULL, &err), 0);
+	CHECK_CONTAINS(line.ptr, p->default_image);
+	CHECK_CONTAINS(line.ptr, p->default_tag);
+	ep_buf_release(&line);
+	ep_buf_release(&want);
+	ep_strvec_release(&flags);
+}
+
 /* Last: remove the scratch model. */
 TEST(cleanup)
 {
@@ -410,4 +455,4 @@ TESTS(T(llamacpp_podman_gpus_file_model), T(vllm_docker_gpus_dir_model),
       T(tgi_docker_one_gpu_default_port), T(triton_podman_command_and_cpu),
       T(flags_already_given_are_not_repeated), T(unpinned_and_bad_input_refused),
       T(env_values_travel_in_the_environment), T(ref_parse), T(loopback), T(classify_engine_errors),
-      T(locked_check_and_name), T(engine_choice), T(cleanup))
+      T(locked_check_and_name), T(engine_choice), T(plan_command), T(cleanup))
