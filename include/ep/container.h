@@ -163,7 +163,10 @@ struct ep_container_run_spec {
 	unsigned stop_grace_s;	       /* down: seconds between TERM and KILL; 0: 10 */
 };
 
-/* Fill a spec from a pool (kind podman, everything else from the pool). */
+/*
+ * Fill a spec from a pool: the container engine as ep_container_engine_choose()
+ * picks it (podman when none is installed), everything else from the pool.
+ */
 void ep_container_run_spec_from_pool(struct ep_container_run_spec *spec,
 				     const struct ep_pool *pool);
 
