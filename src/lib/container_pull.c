@@ -120,18 +120,19 @@ static int podman_storage(struct ep_container_record *r, const struct ep_contain
 	struct ep_error err = EP_ERROR_INIT;
 	char *sp;
 	int status = 0;
+	bool known =
+	    store_rec && !ep_buf_read_file(&line, store_rec, NULL) && strchr(line.ptr, ' ');
 
-	if (store_rec && !ep_buf_read_file(&line, store_rec, NULL) && (sp = strrchr(line.ptr, ' ')))
-		goto parse;
-	if (engine_run(&out, &status, eng, args, NULL, img, pool_id, &err) || status ||
-	    ep_container__last_line(&line, out.ptr) || !(sp = strrchr(line.ptr, ' '))) {
-		ep_buf_release(&out);
-		ep_buf_release(&line);
-		return -1;
+	if (!known) {
+		if (engine_run(&out, &status, eng, args, NULL, img, pool_id, &err) || status ||
+		    ep_container__last_line(&line, out.ptr) || !strchr(line.ptr, ' ')) {
+			ep_buf_release(&out);
+			ep_buf_release(&line);
+			return -1;
+		}
+		if (store_rec)
+			(void)ep_fs_write_atomic(store_rec, line.ptr, line.len, 0644, &err);
 	}
-	if (store_rec)
-		(void)ep_fs_write_atomic(store_rec, line.ptr, line.len, 0644, &err);
-parse:
 	ep_buf_rtrim(&line);
 	sp = strrchr(line.ptr, ' ');
 	ep_buf_reset(&r->graphroot);

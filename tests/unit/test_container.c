@@ -416,6 +416,7 @@ TEST(plan_command)
 	pool.provisioning.has_container = true;
 	pool.provisioning.container.image = "127.0.0.1:5000/x/y";
 	pool.provisioning.container.tag = "v1";
+	pool.provisioning.container.runtime = "podman";
 	pool.provisioning.env = env;
 	pool.provisioning.n_env = 1;
 	ep_strvec_push(&flags, "--ctx-size");
