@@ -9,6 +9,7 @@ PKGS=(
   libyaml-dev libjansson-dev libssl-dev libsqlite3-dev sqlite3
   libcurl4-openssl-dev libarchive-dev libarchive-tools zstd xz-utils zip unzip
   ccache clang python3 python3-numpy nodejs npm
+  podman docker-registry
 )
 
 missing=()

@@ -21,6 +21,7 @@ struct ep_ensure_ctx {
 	const struct ep_plan *plan; /* normalized runtime and CMake flags */
 	struct ep_catalog *catalog; /* may be NULL */
 	struct ep_proof *proof;     /* may be NULL */
+	const char *locked_digest;  /* ensure --locked: the lock file's engine_digest, or NULL */
 };
 
 int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct ep_error *err);
