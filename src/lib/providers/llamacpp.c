@@ -33,9 +33,9 @@ const struct ep_provider ep_provider__llamacpp = {
     .default_port = 8080,
     .health_path = "/health",
     .version_path = "/props",
-    .default_image = NULL,
-    .default_tag = NULL,
-    .container_port = 0,
-    .model_mount = NULL,
+    .default_image = "ghcr.io/ggml-org/llama.cpp", /* the project's own server images */
+    .default_tag = "server-cuda-b7000",
+    .container_port = 8080,
+    .model_mount = "/models",
     .ctx_note = NULL,
 };
