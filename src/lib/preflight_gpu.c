@@ -189,9 +189,9 @@ char *ep_preflight__compiler_id(const char *path)
 	}
 	if ((v = strstr(line.ptr, "clang version "))) {
 		ep_buf_addf(&id, "clang %.*s", (int)strcspn(v + 14, " "), v + 14);
-	} else if (strchr(line.ptr, '(') && (last = strrchr(line.ptr, ' '))) {
-		/* "cc (Debian 12.2.0-14) 12.2.0": GCC's form, the version last */
-		ep_buf_addf(&id, "gcc %s", last + 1);
+	} else if ((last = strrchr(line.ptr, ')')) && last[1] == ' ') {
+		/* "cc (Debian 12.2.0-14) 12.2.0", "gcc (GCC) 14.2.1 20250207": GCC's form */
+		ep_buf_addf(&id, "gcc %.*s", (int)strcspn(last + 2, " "), last + 2);
 	} else {
 		ep_buf_adds(&id, line.ptr);
 	}
