@@ -41,4 +41,11 @@ void ep_preflight_release(struct ep_preflight *pf);
 int ep_preflight_pool(struct ep_preflight *out, const struct ep_pool *pool,
 		      const struct ep_strvec *cmake_flags, struct ep_error *err);
 
+/*
+ * Does `pool`'s build use CUDA? A GPU pool's llama.cpp source build does
+ * when its CMake flags (normalized `cmake_flags`, else the config's) turn
+ * GGML_CUDA on or name no GPU backend at all.
+ */
+bool ep_preflight_wants_cuda(const struct ep_pool *pool, const struct ep_strvec *cmake_flags);
+
 #endif

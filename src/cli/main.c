@@ -16,6 +16,22 @@
 const struct ep_cli_cmd ep_cli_commands[] = {
     {"help", ep_cmd_help, "show help for the tool or a command",
      "usage: engine-provisioner help [COMMAND]\n"},
+    {"doctor", ep_cmd_doctor, "report the host: OS, tools, CUDA toolkit, driver, GPUs",
+     "usage: engine-provisioner doctor [--config FILE] [--json]\n"
+     "\n"
+     "Reports the OS and its package manager, each tool the config's pools need (every\n"
+     "known tool without --config) with path and version, the CUDA toolkit (root,\n"
+     "version, how it was found), the NVIDIA driver (version, highest CUDA supported)\n"
+     "and each GPU (index, name, memory, compute capability). Nothing is installed.\n"
+     "\n"
+     "  --config FILE  also check that each pool of FILE can be provisioned here\n"
+     "  --json         one JSON object instead of text\n"
+     "\n"
+     "Environment: EP_CUDA_DRIVER_LIBRARY and EP_NVML_LIBRARY name the CUDA driver and\n"
+     "NVML libraries to load (default libcuda.so.1, libnvidia-ml.so.1).\n"
+     "\n"
+     "Exit status: 0 when every pool can be provisioned here (or no --config), 5 when\n"
+     "one cannot (each reason is listed), 3 when the config is invalid.\n"},
     {"version", ep_cmd_version, "print the version",
      "usage: engine-provisioner version [--json]\n"},
     {NULL, NULL, NULL, NULL},

@@ -83,7 +83,7 @@ static bool is_on(const char *v)
 	return false;
 }
 
-bool ep_preflight__wants_cuda(const struct ep_pool *pool, const struct ep_strvec *cmake_flags)
+bool ep_preflight_wants_cuda(const struct ep_pool *pool, const struct ep_strvec *cmake_flags)
 {
 	static const char *const others[] = {"GGML_VULKAN", "GGML_HIP",	 "GGML_METAL", "GGML_SYCL",
 					     "GGML_MUSA",   "GGML_CANN", "GGML_OPENCL"};
@@ -214,7 +214,7 @@ int ep_preflight_pool(struct ep_preflight *out, const struct ep_pool *pool,
 	ep_preflight_release(out);
 	ep_tools_init(&tools);
 	ep_gpu_info_init(&gpus);
-	out->cuda = ep_preflight__wants_cuda(pool, cmake_flags);
+	out->cuda = ep_preflight_wants_cuda(pool, cmake_flags);
 	rc = check_tools(&tools, pool, out->cuda, err);
 	if (!rc && pool->n_devices && pool->provisioning.mode != EP_MODE_EXTERNAL)
 		rc = ep_preflight__check_gpu(out, &gpus, pool, err);

@@ -14,8 +14,6 @@
 /* The value of -D<name> in the normalized flags, else in the config's list; NULL when absent. */
 const char *ep_preflight__cmake_get(const struct ep_strvec *flags, const struct ep_strlist *raw,
 				    const char *name);
-/* Does this pool's build use CUDA (a GPU llama.cpp source build naming CUDA or no backend)? */
-bool ep_preflight__wants_cuda(const struct ep_pool *pool, const struct ep_strvec *cmake_flags);
 /* The driver, the devices and the pool's indices; fills driver_version. */
 int ep_preflight__check_gpu(struct ep_preflight *out, struct ep_gpu_info *gpus,
 			    const struct ep_pool *pool, struct ep_error *err);

@@ -45,7 +45,7 @@ static bool cache_path(struct ep_buf *out)
 	return ok;
 }
 
-/* The cached output for `exe` with `stamp`, or NULL. */
+/* The cache as a JSON object (empty when missing or unreadable). */
 static json_t *cache_load(const char *path)
 {
 	json_t *j = json_load_file(path, 0, NULL);
@@ -118,22 +118,50 @@ done:
 	return rc;
 }
 
+/* Does the line hold a dotted version ("1.2")? */
+static bool has_dotted_number(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i + 1 < n; i++)
+		if (p[i] == '.' && p[i - 1] >= '0' && p[i - 1] <= '9' && p[i + 1] >= '0' &&
+		    p[i + 1] <= '9')
+			return true;
+	return false;
+}
+
 int ep_probe_version(struct ep_buf *out, const char *exe, struct ep_error *err)
 {
 	struct ep_buf full = EP_BUF_INIT;
-	const char *p, *nl;
+	const char *p, *first = NULL, *pick = NULL;
+	size_t first_len = 0, pick_len = 0;
 	int rc;
 
 	rc = ep_probe_version_full(&full, exe, err);
-	if (!rc) {
-		/* the first non-empty line */
-		p = full.ptr;
-		while (*p == '\n' || *p == '\r' || *p == ' ')
-			p++;
-		nl = strchr(p, '\n');
-		rc = ep_buf_add(out, p, nl ? (size_t)(nl - p) : strlen(p));
-		ep_buf_rtrim(out);
+	if (rc)
+		goto done;
+	/* the first line with a dotted version ("release 13.0" after nvcc's banner), else the first */
+	for (p = full.ptr; *p && !pick;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (n && !first) {
+			first = p;
+			first_len = n;
+		}
+		if (n && has_dotted_number(p, n)) {
+			pick = p;
+			pick_len = n;
+		}
+		p += n + (nl ? 1 : 0);
 	}
+	if (!pick) {
+		pick = first ? first : "";
+		pick_len = first_len;
+	}
+	rc = ep_buf_add(out, pick, pick_len);
+	ep_buf_rtrim(out);
+done:
 	ep_buf_release(&full);
 	return rc;
 }
