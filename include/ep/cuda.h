@@ -60,6 +60,19 @@ void ep_cuda_arch_name(char *out, size_t size, int cc_major, int cc_minor);
 int ep_cuda_archs_for(struct ep_buf *out, const struct ep_gpu_info *gpus, const uint32_t *devices,
 		      size_t n);
 
+/*
+ * The newest GCC major the toolkit's nvcc accepts as host compiler, read
+ * from its include/crt/host_config.h ("#if __GNUC__ > 15"); 0 when unknown.
+ */
+int ep_cuda_max_gcc(const struct ep_cuda_toolkit *tk);
+
+/*
+ * A C++ host compiler nvcc accepts: the newest g++-N on PATH (or `path_env`)
+ * with N <= ep_cuda_max_gcc(). 0 with its path in `out`, or EP_ENOTFOUND.
+ */
+int ep_cuda_find_host_compiler(struct ep_buf *out, const struct ep_cuda_toolkit *tk,
+			       const char *path_env);
+
 /* The driver CUDA version a toolkit needs: 13000 for 13.x, 12000 for 12.x. */
 int ep_cuda_min_driver_cuda(int toolkit_major);
 /* The oldest driver release for a toolkit major ("580" for 13), or NULL when unknown. */

@@ -24,6 +24,7 @@ struct ep_preflight {
 	char *cc_id;          /* C compiler identity and version, e.g. "gcc 12.2.0" */
 	char *cxx_id;         /* C++ compiler identity and version */
 	char *generator;      /* "Ninja" or "Unix Makefiles" */
+	char *cuda_host_compiler; /* a g++ nvcc accepts, when c++ is too new for it; else NULL */
 	char *findings;       /* a readable report for the proof bundle */
 	struct ep_strvec cmake_extra; /* -D flags preflight adds (CUDAToolkit_ROOT, ...) */
 };

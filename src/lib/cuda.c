@@ -284,3 +284,47 @@ int ep_cuda_min_cc(int toolkit_major)
 		return 35;
 	return 30;
 }
+
+int ep_cuda_max_gcc(const struct ep_cuda_toolkit *tk)
+{
+	static const char *const rel[] = {"include/crt/host_config.h",
+					  "targets/x86_64-linux/include/crt/host_config.h",
+					  "targets/sbsa-linux/include/crt/host_config.h"};
+	struct ep_buf path = EP_BUF_INIT, text;
+	const char *p;
+	size_t i;
+	int max = 0;
+
+	ep_buf_init(&text, 1024 * 1024);
+	for (i = 0; i < 3 && !max && tk->root; i++) {
+		struct ep_error ignored = EP_ERROR_INIT;
+
+		ep_buf_reset(&path);
+		ep_buf_reset(&text);
+		if (ep_buf_addf(&path, "%s/%s", tk->root, rel[i]) ||
+		    ep_buf_read_file(&text, path.ptr, &ignored))
+			continue;
+		p = strstr(text.ptr, "#if __GNUC__ > ");
+		if (p)
+			max = (int)strtol(p + 15, NULL, 10);
+	}
+	ep_buf_release(&path);
+	ep_buf_release(&text);
+	return max;
+}
+
+int ep_cuda_find_host_compiler(struct ep_buf *out, const struct ep_cuda_toolkit *tk,
+			       const char *path_env)
+{
+	int n, max = ep_cuda_max_gcc(tk);
+	char name[16];
+
+	for (n = max; n > 0 && n > max - 8; n--) {
+		snprintf(name, sizeof(name), "g++-%d", n);
+		ep_buf_reset(out);
+		if (!ep_proc_which(out, name, path_env))
+			return 0;
+	}
+	ep_buf_reset(out);
+	return EP_ENOTFOUND;
+}

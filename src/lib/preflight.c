@@ -4,8 +4,9 @@
  *   1. tools: PATH lookups only; every missing tool in one error (or
  *      installed under the policy on Arch-like systems);
  *   2. GPU: the driver, the devices and the pool's device indices;
- *   3. CUDA: the toolkit, driver compatibility and the architectures;
- *   4. the compilers' identities and the generator.
+ *   3. the compilers' identities and the generator;
+ *   4. CUDA: the toolkit, driver compatibility, the architectures and a
+ *      host compiler nvcc accepts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ void ep_preflight_release(struct ep_preflight *pf)
 	free(pf->cc_id);
 	free(pf->cxx_id);
 	free(pf->generator);
+	free(pf->cuda_host_compiler);
 	free(pf->findings);
 	ep_strvec_release(&pf->cmake_extra);
 	ep_preflight_init(pf);
@@ -138,7 +140,7 @@ static int check_tools(struct ep_tools *tools, const struct ep_pool *pool, bool 
 	return rc;
 }
 
-/* Step 4: compiler identities and the generator. */
+/* Step 3: compiler identities and the generator. */
 static int check_compilers(struct ep_preflight *out, const struct ep_tools *tools,
 			   const struct ep_pool *pool, struct ep_error *err)
 {
@@ -218,10 +220,10 @@ int ep_preflight_pool(struct ep_preflight *out, const struct ep_pool *pool,
 	rc = check_tools(&tools, pool, out->cuda, err);
 	if (!rc && pool->n_devices && pool->provisioning.mode != EP_MODE_EXTERNAL)
 		rc = ep_preflight__check_gpu(out, &gpus, pool, err);
-	if (!rc && out->cuda)
-		rc = ep_preflight__check_cuda(out, &gpus, pool, cmake_flags, err);
 	if (!rc && pool->provisioning.mode == EP_MODE_SOURCE)
 		rc = check_compilers(out, &tools, pool, err);
+	if (!rc && out->cuda)
+		rc = ep_preflight__check_cuda(out, &gpus, pool, cmake_flags, err);
 	if (!rc && write_findings(out, &tools, &gpus, pool))
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	if (rc)

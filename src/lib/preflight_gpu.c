@@ -128,6 +128,42 @@ static int check_compat(const struct ep_cuda_toolkit *tk, const struct ep_gpu_in
 	return 0;
 }
 
+/* nvcc refuses a GCC newer than its host_config.h allows: pick an older g++ or fail now. */
+static int check_host_compiler(struct ep_preflight *out, const struct ep_cuda_toolkit *tk,
+			       const struct ep_pool *pool, struct ep_error *err)
+{
+	struct ep_buf hc = EP_BUF_INIT;
+	int major, max = ep_cuda_max_gcc(tk);
+	int rc = 0;
+
+	if (!max || !out->cxx_id || strncmp(out->cxx_id, "gcc ", 4))
+		return 0;
+	major = (int)strtol(out->cxx_id + 4, NULL, 10);
+	if (major <= max)
+		return 0;
+	if (ep_cuda_find_host_compiler(&hc, tk, NULL)) {
+		rc = ep_error_set(
+		    err, EP_EPREFLIGHT,
+		    "pool '%s': the C++ compiler is %s, and the nvcc of CUDA %s at '%s' "
+		    "accepts gcc %d at most; install g++-%d (or older) beside it, or a "
+		    "newer CUDA toolkit",
+		    pool->id, out->cxx_id, tk->version, tk->root, max, max);
+	} else {
+		out->cuda_host_compiler = ep_buf_detach(&hc, NULL);
+		rc = ep_strvec_pushf(&out->cmake_extra, "-DCMAKE_CUDA_HOST_COMPILER=%s",
+				     out->cuda_host_compiler);
+		if (rc)
+			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+		else
+			ep_narrate(EP_LOG_INFO, "cuda", "host-compiler", out->cuda_host_compiler,
+				   pool->id, -1,
+				   "%s is too new for nvcc %s (gcc <= %d): using '%s'", out->cxx_id,
+				   tk->version, max, out->cuda_host_compiler);
+	}
+	ep_buf_release(&hc);
+	return rc;
+}
+
 int ep_preflight__check_cuda(struct ep_preflight *out, const struct ep_gpu_info *gpus,
 			     const struct ep_pool *pool, const struct ep_strvec *cmake_flags,
 			     struct ep_error *err)
@@ -148,6 +184,7 @@ int ep_preflight__check_cuda(struct ep_preflight *out, const struct ep_gpu_info 
 	if (rc)
 		goto done;
 	rc = check_compat(&tk, gpus, pool, err);
+	rc = rc ? rc : check_host_compiler(out, &tk, pool, err);
 	if (rc)
 		goto done;
 	out->cuda_root = strdup(tk.root);

@@ -140,7 +140,8 @@ int ep_probe_version(struct ep_buf *out, const char *exe, struct ep_error *err)
 	rc = ep_probe_version_full(&full, exe, err);
 	if (rc)
 		goto done;
-	/* the first line with a dotted version ("release 13.0" after nvcc's banner), else the first */
+	/* the first line with a dotted version ("release 13.0" after nvcc's banner), else the first
+	 */
 	for (p = full.ptr; *p && !pick;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);

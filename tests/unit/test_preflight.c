@@ -65,8 +65,10 @@ static void toolkit(const char *v)
 
 	ep_buf_addf(&d, "%s/cuda-%s/bin", tmp, v);
 	ep_fs_mkdirs(d.ptr, 0755, NULL);
-	ep_buf_addf(&body, "echo 'nvcc: NVIDIA (R) Cuda compiler driver'\n"
-			   "echo 'Cuda compilation tools, release %s, V%s.88'", v, v);
+	ep_buf_addf(&body,
+		    "echo 'nvcc: NVIDIA (R) Cuda compiler driver'\n"
+		    "echo 'Cuda compilation tools, release %s, V%s.88'",
+		    v, v);
 	script(d.ptr, "nvcc", body.ptr);
 	ep_buf_addf(&path, "%s/bin:%s", tmp, d.ptr);
 	setenv("PATH", path.ptr, 1);
@@ -236,8 +238,9 @@ TEST(old_driver_new_toolkit)
 	CHECK_INT(ep_preflight_pool(&pf, &pool, NULL, &err), EP_EGPU);
 	CHECK_CONTAINS(err.msg, "the NVIDIA driver 550.54.14 supports CUDA 12.4, but the CUDA "
 				"toolkit at '");
-	CHECK_CONTAINS(err.msg, "is 13.0 and needs a driver supporting CUDA 13.0 (release 580 or "
-				"newer); upgrade the driver, or point CUDA_HOME at a CUDA 12.x toolkit");
+	CHECK_CONTAINS(err.msg,
+		       "is 13.0 and needs a driver supporting CUDA 13.0 (release 580 or "
+		       "newer); upgrade the driver, or point CUDA_HOME at a CUDA 12.x toolkit");
 	CHECK(pf.cmake_extra.n == 0);
 	/* the same driver with a 12.8 toolkit is fine (minor version compatibility) */
 	toolkit("12.8");
@@ -296,6 +299,45 @@ TEST(config_names_architectures)
 	ep_preflight_release(&pf);
 }
 
+TEST(host_compiler_too_new_for_nvcc)
+{
+	uint32_t dev[] = {0};
+	struct ep_pool pool;
+	struct ep_preflight pf;
+	struct ep_error err = EP_ERROR_INIT;
+	struct ep_buf p = EP_BUF_INIT, want = EP_BUF_INIT;
+
+	fake_driver("8.9:24564:NVIDIA L4", "12080");
+	toolkit("12.8");
+	/* this toolkit's nvcc takes gcc 13 at most; the stand-in c++ is gcc 14.2.1 */
+	ep_buf_addf(&p, "%s/cuda-12.8/include/crt", tmp);
+	ep_fs_mkdirs(p.ptr, 0755, NULL);
+	ep_buf_adds(&p, "/host_config.h");
+	ep_fs_write_atomic(p.ptr, "#if __GNUC__ > 13\n#error -- unsupported GNU version!\n#endif\n",
+			   60, 0644, NULL);
+	source_pool(&pool, dev, 1);
+	ep_preflight_init(&pf);
+	CHECK_INT(ep_preflight_pool(&pf, &pool, NULL, &err), EP_EPREFLIGHT);
+	CHECK_CONTAINS(err.msg, "the C++ compiler is gcc 14.2.1, and the nvcc of CUDA 12.8");
+	CHECK_CONTAINS(err.msg, "accepts gcc 13 at most; install g++-13 (or older)");
+	ep_buf_reset(&p);
+	ep_buf_addf(&p, "%s/bin", tmp);
+	script(p.ptr, "g++-12", "echo 'g++-12 (GCC) 12.4.0'");
+	CHECK_INT(ep_preflight_pool(&pf, &pool, NULL, &err), 0);
+	ep_buf_addf(&want, "%s/bin/g++-12", tmp);
+	CHECK_STR(pf.cuda_host_compiler, want.ptr);
+	ep_buf_reset(&want);
+	ep_buf_addf(&want, "-DCMAKE_CUDA_HOST_COMPILER=%s/bin/g++-12", tmp);
+	CHECK(has(&pf.cmake_extra, want.ptr));
+	CHECK_STR(pf.cuda_archs, "89");
+	ep_buf_reset(&p);
+	ep_buf_addf(&p, "%s/bin/g++-12", tmp);
+	unlink(p.ptr);
+	ep_buf_release(&p);
+	ep_buf_release(&want);
+	ep_preflight_release(&pf);
+}
+
 TEST(cpu_pool_gets_no_gpu_check)
 {
 	struct ep_pool pool;
@@ -339,4 +381,5 @@ __attribute__((destructor)) static void teardown(void)
 
 TESTS(T(real_no_driver_fails_before_any_tool), T(zero_devices), T(one_device_86),
       T(four_devices_mixed), T(missing_index), T(old_driver_new_toolkit),
-      T(gpu_too_old_for_toolkit), T(config_names_architectures), T(cpu_pool_gets_no_gpu_check))
+      T(gpu_too_old_for_toolkit), T(config_names_architectures), T(host_compiler_too_new_for_nvcc),
+      T(cpu_pool_gets_no_gpu_check))

@@ -156,10 +156,11 @@ TEST(missing_tools_one_error)
 	sysroot("arch", "ID=arch\n");
 	ep_preflight_init(&pf);
 	CHECK_INT(ep_preflight_pool(&pf, &pool, NULL, &err), EP_EPREFLIGHT);
-	CHECK_CONTAINS(err.msg, "pool 'p1' needs tools this host lacks: 'git' (for a source "
-				"build), 'cmake' (for a source build), 'ninja' or 'make' (for a "
-				"source build), 'cc' (for a source build), 'c++' (for a source build), "
-				"'pkg-config' (for a source build)");
+	CHECK_CONTAINS(err.msg,
+		       "pool 'p1' needs tools this host lacks: 'git' (for a source "
+		       "build), 'cmake' (for a source build), 'ninja' or 'make' (for a "
+		       "source build), 'cc' (for a source build), 'c++' (for a source build), "
+		       "'pkg-config' (for a source build)");
 	CHECK_CONTAINS(err.msg, "install them with: pacman -S --needed --noconfirm -- git cmake "
 				"ninja gcc pkgconf");
 	sysroot("debian", "ID=debian\n");
@@ -179,7 +180,8 @@ static void recording_path(void)
 	snprintf(body, sizeof(body),
 		 "#!/bin/sh\necho \"pacman $*\" >> %s/rec/log\n"
 		 "for t in git cmake ninja cc c++ pkg-config; do\n"
-		 "  printf '#!/bin/sh\\necho \"%%s (GCC) 14.2.1\"\\n' $t > %s/rec/$t; /bin/chmod 755 %s/rec/$t\n"
+		 "  printf '#!/bin/sh\\necho \"%%s (GCC) 14.2.1\"\\n' $t > %s/rec/$t; /bin/chmod "
+		 "755 %s/rec/$t\n"
 		 "done\n",
 		 tmp, tmp, tmp);
 	write_file(at("rec/pacman"), body, 0755);
