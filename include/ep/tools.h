@@ -114,7 +114,10 @@ int ep_probe_version_full(struct ep_buf *out, const char *exe, struct ep_error *
 bool ep_pkg_name_is_valid(const char *s);
 bool ep_pkg_version_is_valid(const char *s);
 
-/* "repo/name=version" (pacman), "name=version" (apt, zypper), "name-version" (dnf). */
+/*
+ * "repo/name=version" (pacman), "name=version" or "name/release" (apt),
+ * "name=version" (zypper), "name-version" (dnf). dnf and zypper ignore `repo`.
+ */
 int ep_pkg_target(struct ep_buf *out, enum ep_pkgmgr m, const char *name, const char *version,
 		  const char *repo);
 

@@ -1,7 +1,9 @@
 /*
  * GPU detection: the CUDA driver library and NVML are loaded with dlopen at
  * run time, so the library has no link-time CUDA dependency and a host
- * without a driver gets a diagnostic instead of a loader error.
+ * without a driver gets a diagnostic instead of a loader error. Both stay
+ * mapped once loaded (RTLD_NODELETE): unmapping an initialized driver is
+ * not something it promises to survive.
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -111,7 +113,7 @@ static void read_nvml(struct ep_gpu_info *out)
 	char rel[96] = {0};
 	void *h, *p;
 
-	h = dlopen(lib && *lib ? lib : "libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(lib && *lib ? lib : "libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h)
 		return;
 	p = sym(h, "nvmlInit_v2");
@@ -174,7 +176,7 @@ int ep_gpu_detect(struct ep_gpu_info *out, struct ep_error *err)
 	out->library = strdup(lib);
 	if (!out->library)
 		return ep_error_set(err, EP_ENOMEM, "out of memory");
-	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h) {
 		const char *e = dlerror();
 

@@ -51,8 +51,11 @@ int ep_pkg_target(struct ep_buf *out, enum ep_pkgmgr m, const char *name, const 
 		return EP_ENOMEM;
 	if (ep_buf_adds(out, name))
 		return EP_ENOMEM;
-	if (version && *version &&
-	    ep_buf_addf(out, "%c%s", m == EP_PKGMGR_DNF ? '-' : '=', version))
+	if (version && *version)
+		return ep_buf_addf(out, "%c%s", m == EP_PKGMGR_DNF ? '-' : '=', version) ? EP_ENOMEM
+											 : 0;
+	/* apt takes a target release as "name/release" */
+	if (repo && *repo && m == EP_PKGMGR_APT && ep_buf_addf(out, "/%s", repo))
 		return EP_ENOMEM;
 	return 0;
 }

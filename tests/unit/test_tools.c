@@ -122,6 +122,9 @@ TEST(package_names_and_argv)
 	ep_buf_reset(&b);
 	ep_pkg_target(&b, EP_PKGMGR_DNF, "llama-cpp", "b4567", NULL);
 	CHECK_STR(b.ptr, "llama-cpp-b4567");
+	ep_buf_reset(&b);
+	ep_pkg_target(&b, EP_PKGMGR_APT, "llama.cpp", NULL, "bookworm-backports");
+	CHECK_STR(b.ptr, "llama.cpp/bookworm-backports");
 	ep_strvec_push(&t, "git");
 	ep_strvec_push(&t, "cmake");
 	ep_pkg_install_argv(&argv, EP_PKGMGR_PACMAN, false, &t);
