@@ -47,7 +47,7 @@ static const char *flag_value(const char *f, const char *name)
 {
 	size_t n = strlen(name);
 
-	if (strncmp(f, "-D", 2) || strncmp(f + 2, name, n))
+	if (strncmp(f, "-D", 2) != 0 || strncmp(f + 2, name, n) != 0)
 		return NULL;
 	f += 2 + n;
 	if (*f == ':')

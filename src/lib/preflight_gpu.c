@@ -136,7 +136,7 @@ static int check_host_compiler(struct ep_preflight *out, const struct ep_cuda_to
 	int major, max = ep_cuda_max_gcc(tk);
 	int rc = 0;
 
-	if (!max || !out->cxx_id || strncmp(out->cxx_id, "gcc ", 4))
+	if (!max || !out->cxx_id || strncmp(out->cxx_id, "gcc ", 4) != 0)
 		return 0;
 	major = (int)strtol(out->cxx_id + 4, NULL, 10);
 	if (major <= max)
