@@ -16,10 +16,6 @@
 #include "cli.h"
 #include "banned.h"
 
-/* The config loader is referenced weakly: a build without it still reports the host. */
-#pragma weak ep_config_load
-#pragma weak ep_config_free
-
 struct doctor {
 	struct ep_distro distro;
 	struct ep_tools tools;
@@ -200,8 +196,10 @@ static void doctor_release(struct doctor *d)
 		ep_preflight_release(&d->pf[i]);
 	free(d->verdicts);
 	free(d->pf);
+#ifdef EP_HAVE_CONFIG_LOADER
 	if (d->cfg)
 		ep_config_free(d->cfg);
+#endif
 	ep_distro_release(&d->distro);
 	ep_tools_release(&d->tools);
 	ep_cuda_toolkit_release(&d->tk);
@@ -229,10 +227,14 @@ int ep_cmd_doctor(struct ep_cli *cli, int argc, char **argv)
 	}
 	memset(&d, 0, sizeof(d));
 	ep_tools_init(&d.tools);
-	if (config && !ep_config_load)
-		rc = ep_error_set(&err, EP_EINTERNAL, "this build cannot read configs");
-	else if (config)
+#ifdef EP_HAVE_CONFIG_LOADER
+	if (config)
 		rc = ep_config_load(&d.cfg, config, NULL, &err);
+#else
+	/* a build without the config loader still reports the host */
+	if (config)
+		rc = ep_error_set(&err, EP_EINTERNAL, "this build cannot read configs");
+#endif
 	rc = rc ? rc : ep_distro_detect(&d.distro, &err);
 	rc = rc ? rc : collect_tools(&d);
 	if (!rc && ep_cuda_find_toolkit(&d.tk, NULL, &d.tk_err) == EP_ENOMEM)
