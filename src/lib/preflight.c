@@ -227,8 +227,8 @@ int ep_preflight_pool(struct ep_preflight *out, const struct ep_pool *pool,
 	if (!rc && write_findings(out, &tools, &gpus, pool))
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	if (rc)
-		ep_narrate(EP_LOG_ERROR, "preflight", "fail-fast", pool->id, pool->id,
-			   ep_now_ms() - t0, "%s", err ? err->msg : "preflight failed");
+		ep_narrate(EP_LOG_ERROR, rc == EP_EGPU ? "gpu" : "preflight", "fail-fast", pool->id,
+			   pool->id, ep_now_ms() - t0, "%s", err ? err->msg : "preflight failed");
 	else
 		ep_narrate(EP_LOG_INFO, "preflight", "ok", pool->id, pool->id, ep_now_ms() - t0,
 			   "host can serve pool '%s'%s%s", pool->id, out->cuda ? " with CUDA " : "",

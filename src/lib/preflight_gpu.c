@@ -23,22 +23,6 @@ static void device_list(struct ep_buf *b, const struct ep_pool *pool)
 	ep_buf_addch(b, ']');
 }
 
-/* Fail fast with EP_EGPU, narrated as a CUDA diagnostic. */
-static int gpu_fail(struct ep_error *err, const struct ep_pool *pool, const char *fmt, ...)
-    EP_PRINTF(3, 4);
-
-static int gpu_fail(struct ep_error *err, const struct ep_pool *pool, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ep_error_vset(err, EP_EGPU, fmt, ap);
-	va_end(ap);
-	ep_narrate(EP_LOG_ERROR, "gpu", "fail-fast", pool->id, pool->id, -1, "%s",
-		   err ? err->msg : "GPU check failed");
-	return EP_EGPU;
-}
-
 int ep_preflight__check_gpu(struct ep_preflight *out, struct ep_gpu_info *gpus,
 			    const struct ep_pool *pool, struct ep_error *err)
 {
@@ -57,29 +41,30 @@ int ep_preflight__check_gpu(struct ep_preflight *out, struct ep_gpu_info *gpus,
 	else
 		ep_buf_addf(&ver, "CUDA %s", cuda);
 	if (!gpus->driver_loaded) {
-		rc = gpu_fail(err, pool,
-			      "no NVIDIA driver found: %s; pool '%s' needs GPU devices %s; install "
-			      "the NVIDIA driver, or give the pool `devices: []` for a CPU engine",
-			      gpus->load_error ? gpus->load_error : "the driver did not load",
-			      pool->id, want.ptr);
+		rc = ep_error_set(
+		    err, EP_EGPU,
+		    "no NVIDIA driver found: %s; pool '%s' needs GPU devices %s; install "
+		    "the NVIDIA driver, or give the pool `devices: []` for a CPU engine",
+		    gpus->load_error ? gpus->load_error : "the driver did not load", pool->id,
+		    want.ptr);
 		goto done;
 	}
 	if (!gpus->n_devices) {
-		rc =
-		    gpu_fail(err, pool,
-			     "no NVIDIA GPU found: the driver (%s) reports 0 devices; pool '%s' "
-			     "needs GPU devices %s; check `nvidia-smi`, the /dev/nvidia* "
-			     "permissions and CUDA_VISIBLE_DEVICES, or give the pool `devices: []` "
-			     "for a CPU engine",
-			     ver.ptr, pool->id, want.ptr);
+		rc = ep_error_set(
+		    err, EP_EGPU,
+		    "no NVIDIA GPU found: the driver (%s) reports 0 devices; pool '%s' "
+		    "needs GPU devices %s; check `nvidia-smi`, the /dev/nvidia* "
+		    "permissions and CUDA_VISIBLE_DEVICES, or give the pool `devices: []` "
+		    "for a CPU engine",
+		    ver.ptr, pool->id, want.ptr);
 		goto done;
 	}
 	for (i = 0; i < pool->n_devices; i++) {
 		if (ep_gpu_find(gpus, pool->devices[i]))
 			continue;
 		ep_gpu_list_devices(&have, gpus);
-		rc = gpu_fail(
-		    err, pool,
+		rc = ep_error_set(
+		    err, EP_EGPU,
 		    "pool '%s' asks for GPU device %u, which does not exist: this host has "
 		    "%zu GPU%s: %s; use indices from that list in the pool's `devices`",
 		    pool->id, pool->devices[i], gpus->n_devices, gpus->n_devices == 1 ? "" : "s",
@@ -105,8 +90,8 @@ static int check_compat(const struct ep_cuda_toolkit *tk, const struct ep_gpu_in
 
 	ep_gpu_cuda_version_str(have, sizeof(have), gpus->cuda_version);
 	if (!ep_cuda_driver_supports(gpus->cuda_version, tk->major, tk->minor))
-		return gpu_fail(
-		    err, pool,
+		return ep_error_set(
+		    err, EP_EGPU,
 		    "the NVIDIA driver%s%s supports CUDA %s, but the CUDA toolkit at '%s' "
 		    "is %s and needs a driver supporting CUDA %d.0%s%s%s; upgrade the "
 		    "driver, or point CUDA_HOME at a CUDA %d.x toolkit",
@@ -118,12 +103,13 @@ static int check_compat(const struct ep_cuda_toolkit *tk, const struct ep_gpu_in
 		const struct ep_gpu_device *d = ep_gpu_find(gpus, pool->devices[i]);
 
 		if (d && d->cc_major * 10 + d->cc_minor < min_cc)
-			return gpu_fail(err, pool,
-					"GPU %d (%s) has compute capability %d.%d, and the CUDA %s "
-					"toolkit at '%s' builds for %d.%d and newer only; use an "
-					"older CUDA toolkit (CUDA_HOME) for this GPU",
-					d->index, d->name, d->cc_major, d->cc_minor, tk->version,
-					tk->root, min_cc / 10, min_cc % 10);
+			return ep_error_set(
+			    err, EP_EGPU,
+			    "GPU %d (%s) has compute capability %d.%d, and the CUDA %s "
+			    "toolkit at '%s' builds for %d.%d and newer only; use an "
+			    "older CUDA toolkit (CUDA_HOME) for this GPU",
+			    d->index, d->name, d->cc_major, d->cc_minor, tk->version, tk->root,
+			    min_cc / 10, min_cc % 10);
 	}
 	return 0;
 }
