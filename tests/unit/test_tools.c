@@ -173,6 +173,32 @@ TEST(missing_tools_one_error)
 	ep_preflight_release(&pf);
 }
 
+TEST(missing_cuda_toolkit_listed_with_the_rest)
+{
+	uint32_t dev[] = {0};
+	struct ep_pool pool;
+	struct ep_preflight pf;
+	struct ep_error err = EP_ERROR_INIT;
+	char *cuda_home = getenv("CUDA_HOME") ? strdup(getenv("CUDA_HOME")) : NULL;
+
+	unsetenv("CUDA_HOME");
+	unsetenv("CUDA_PATH");
+	source_pool(&pool);
+	pool.devices = dev;
+	pool.n_devices = 1;
+	setenv("PATH", at("empty"), 1);
+	sysroot("arch", "ID=arch\n"); /* holds no /usr/local/cuda */
+	ep_preflight_init(&pf);
+	CHECK_INT(ep_preflight_pool(&pf, &pool, NULL, &err), EP_EPREFLIGHT);
+	CHECK_CONTAINS(err.msg, "'pkg-config' (for a source build), 'nvcc' (for a CUDA build)");
+	CHECK_CONTAINS(err.msg,
+		       "pacman -S --needed --noconfirm -- git cmake ninja gcc pkgconf cuda");
+	ep_preflight_release(&pf);
+	if (cuda_home)
+		setenv("CUDA_HOME", cuda_home, 1);
+	free(cuda_home);
+}
+
 /* A PATH holding only recording pacman and sudo stand-ins; pacman "installs" the tools. */
 static void recording_path(void)
 {
@@ -352,6 +378,6 @@ __attribute__((destructor)) static void teardown(void)
 }
 
 TESTS(T(distros), T(package_names_and_argv), T(missing_tools_one_error),
-      T(installs_refused_without_policy), T(installs_with_pacman_as_root),
-      T(sudo_only_with_n_as_non_root), T(hostile_targets_refused), T(version_probe_cache),
-      T(real_toolkit_if_present))
+      T(missing_cuda_toolkit_listed_with_the_rest), T(installs_refused_without_policy),
+      T(installs_with_pacman_as_root), T(sudo_only_with_n_as_non_root), T(hostile_targets_refused),
+      T(version_probe_cache), T(real_toolkit_if_present))
