@@ -105,6 +105,26 @@ bool ep_preflight_wants_cuda(const struct ep_pool *pool, const struct ep_strvec 
 	return true; /* a GPU pool that names no backend gets CUDA */
 }
 
+/* A toolkit outside PATH (pacman's cuda lives in /opt/cuda) satisfies "nvcc". */
+static int resolve_nvcc(struct ep_tools *tools)
+{
+	struct ep_buf root = EP_BUF_INIT;
+	const char *how;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < tools->n; i++) {
+		struct ep_tool *t = &tools->v[i];
+
+		if (strcmp(t->spec, "nvcc") != 0 || t->path || ep_cuda_locate(&root, &how, NULL))
+			continue;
+		rc = ep_buf_adds(&root, "/bin/nvcc");
+		t->path = rc ? NULL : ep_buf_detach(&root, NULL);
+	}
+	ep_buf_release(&root);
+	return rc;
+}
+
 /* Step 1: find the tools; install what is missing when the policy allows. */
 static int check_tools(struct ep_tools *tools, const struct ep_pool *pool, bool cuda,
 		       struct ep_error *err)
@@ -132,6 +152,8 @@ static int check_tools(struct ep_tools *tools, const struct ep_pool *pool, bool 
 		rc = rc ? ep_error_set(err, EP_ENOMEM, "out of memory")
 			: ep_pkg_install(&d, true, &pkgs, pool->id, err);
 		rc = rc ? rc : ep_tools_find(tools, NULL, false, err);
+		if (!rc && resolve_nvcc(tools))
+			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	}
 	if (!rc && ep_tools_missing(tools))
 		rc = ep_tools_missing_error(err, tools, &d, pool->id);

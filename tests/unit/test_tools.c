@@ -211,7 +211,11 @@ static void recording_path(void)
 		 "for t in git cmake ninja cc c++ pkg-config; do\n"
 		 "  printf '#!/bin/sh\\necho \"%%s (GCC) 14.2.1\"\\n' $t > %s/rec/$t; /bin/chmod "
 		 "755 %s/rec/$t\n"
-		 "done\n",
+		 "done\n"
+		 "case \"$*\" in *' cuda'*) /bin/mkdir -p $EP_SYSROOT/opt/cuda/bin;\n"
+		 "  printf '#!/bin/sh\\necho \"release 13.0, V13.0.88\"\\n' > "
+		 "$EP_SYSROOT/opt/cuda/bin/nvcc;\n"
+		 "  /bin/chmod 755 $EP_SYSROOT/opt/cuda/bin/nvcc ;; esac\n",
 		 tmp, tmp, tmp);
 	write_file(at("rec/pacman"), body, 0755);
 	snprintf(body, sizeof(body),
@@ -241,6 +245,7 @@ TEST(installs_refused_without_policy)
 
 TEST(installs_with_pacman_as_root)
 {
+	uint32_t dev[] = {0};
 	struct ep_pool pool;
 	struct ep_preflight pf;
 	struct ep_error err = EP_ERROR_INIT;
@@ -262,6 +267,23 @@ TEST(installs_with_pacman_as_root)
 	CHECK_STR(log, "pacman -S --needed --noconfirm -- git cmake ninja gcc pkgconf\n");
 	free(log);
 	CHECK_STR(pf.cc_id, "gcc 14.2.1");
+	/* a GPU pool also gets the toolkit, found in /opt/cuda after the install */
+	unlink(at("rec/log"));
+	pool.devices = dev;
+	pool.n_devices = 1;
+	unsetenv("CUDA_HOME");
+	unsetenv("CUDA_PATH");
+	setenv("EP_CUDA_DRIVER_LIBRARY", at("no-driver.so"), 1);
+	sysroot("arch2", "ID=arch\n");
+	setenv("PATH", at("empty"), 1);
+	recording_path();
+	CHECK_INT(ep_preflight_pool(&pf, &pool, NULL, &err), EP_EGPU);
+	CHECK_CONTAINS(err.msg, "no NVIDIA driver found");
+	log = slurp(at("rec/log"));
+	CHECK_STR(log, "pacman -S --needed --noconfirm -- cuda\n");
+	free(log);
+	pool.devices = NULL;
+	pool.n_devices = 0;
 	/* elsewhere, allowed or not, the error says what to run */
 	sysroot("debian", "ID=debian\n");
 	setenv("PATH", at("empty"), 1);
