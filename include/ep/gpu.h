@@ -62,4 +62,15 @@ int ep_gpu_list_devices(struct ep_buf *out, const struct ep_gpu_info *info);
  * compute_capability}]. */
 int ep_gpu_to_json(struct ep_buf *out, const struct ep_gpu_info *info);
 
+/*
+ * Ask a llama.cpp engine binary which devices it can use (`--list-devices`)
+ * and require at least one CUDA device: a build that came out CPU-only, or
+ * that cannot load its CUDA backend, is EP_EGPU with the engine's output.
+ * The CUDA lines ("CUDA0: NVIDIA H100 (81559 MiB, 80000 MiB free)") are
+ * appended to `out`, one per line. `env` is the child's environment (NULL:
+ * this process's).
+ */
+int ep_gpu_engine_cuda_devices(struct ep_buf *out, const char *binary, const char *const *env,
+			       struct ep_error *err);
+
 #endif

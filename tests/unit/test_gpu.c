@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ep/cuda.h"
 #include "ep/gpu.h"
@@ -159,5 +161,43 @@ TEST(driver_compat)
 	CHECK_INT(ep_cuda_min_cc(13), 75);
 }
 
-TESTS(T(real_loader_without_driver), T(fake_two_devices), T(fake_no_device_and_init_error),
-      T(library_without_symbols), T(arch_names), T(archs_sorted_unique), T(driver_compat))
+/* A stand-in engine whose --list-devices prints `body`. */
+static void engine(const char *path, const char *body)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fprintf(f, "#!/bin/sh\n[ \"$1\" = --list-devices ] || exit 9\n%s\n", body);
+		fclose(f);
+	}
+	chmod(path, 0755);
+}
+
+TEST(engine_must_list_cuda)
+{
+	char dir[] = "/tmp/ep-engine.XXXXXX", path[256];
+	struct ep_buf out = EP_BUF_INIT;
+	struct ep_error err = EP_ERROR_INIT;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/llama-server", dir);
+	engine(path, "echo 'Available devices:'\necho '  (none)'");
+	CHECK_INT(ep_gpu_engine_cuda_devices(&out, path, NULL, &err), EP_EGPU);
+	CHECK_CONTAINS(err.msg, "lists no CUDA device, so it would run on the CPU");
+	CHECK_CONTAINS(err.msg, "(none)");
+	engine(path, "echo 'ggml_cuda_init: found 1 CUDA devices:'\necho 'Available devices:'\n"
+		     "echo '  CUDA0: NVIDIA H100 80GB HBM3 (81559 MiB, 80761 MiB free)'");
+	CHECK_INT(ep_gpu_engine_cuda_devices(&out, path, NULL, &err), 0);
+	CHECK_STR(out.ptr, "CUDA0: NVIDIA H100 80GB HBM3 (81559 MiB, 80761 MiB free)\n");
+	engine(path, "echo 'error while loading shared libraries: libcudart.so.13' >&2\nexit 127");
+	CHECK_INT(ep_gpu_engine_cuda_devices(&out, path, NULL, &err), EP_EGPU);
+	CHECK_CONTAINS(err.msg, "exited with status 127:\nerror while loading shared libraries");
+	unlink(path);
+	rmdir(dir);
+	ep_buf_release(&out);
+}
+
+TESTS(T(real_loader_without_driver), T(engine_must_list_cuda), T(fake_two_devices),
+      T(fake_no_device_and_init_error), T(library_without_symbols), T(arch_names),
+      T(archs_sorted_unique), T(driver_compat))
