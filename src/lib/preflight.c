@@ -155,8 +155,20 @@ static int check_tools(struct ep_tools *tools, const struct ep_pool *pool, bool 
 		if (!rc && resolve_nvcc(tools))
 			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	}
-	if (!rc && ep_tools_missing(tools))
+	if (!rc && ep_tools_missing(tools)) {
 		rc = ep_tools_missing_error(err, tools, &d, pool->id);
+		if (err && ep_distro_is_arch(&d) && !pool->provisioning.allow_package_installs) {
+			char *msg = strdup(err->msg);
+
+			if (msg)
+				ep_error_set(
+				    err, rc,
+				    "%s; or set `allow_package_installs: true` to have them "
+				    "installed with pacman",
+				    msg);
+			free(msg);
+		}
+	}
 	ep_strvec_release(&pkgs);
 	ep_distro_release(&d);
 	return rc;
