@@ -24,6 +24,7 @@ struct ep_preflight {
 	char *cc_id;          /* C compiler identity and version, e.g. "gcc 12.2.0" */
 	char *cxx_id;         /* C++ compiler identity and version */
 	char *generator;      /* "Ninja" or "Unix Makefiles" */
+	char *cuda_host_compiler; /* a g++ nvcc accepts, when c++ is too new for it; else NULL */
 	char *findings;       /* a readable report for the proof bundle */
 	struct ep_strvec cmake_extra; /* -D flags preflight adds (CUDAToolkit_ROOT, ...) */
 };
@@ -40,5 +41,12 @@ void ep_preflight_release(struct ep_preflight *pf);
  */
 int ep_preflight_pool(struct ep_preflight *out, const struct ep_pool *pool,
 		      const struct ep_strvec *cmake_flags, struct ep_error *err);
+
+/*
+ * Does `pool`'s build use CUDA? A GPU pool's llama.cpp source build does
+ * when its CMake flags (normalized `cmake_flags`, else the config's) turn
+ * GGML_CUDA on or name no GPU backend at all.
+ */
+bool ep_preflight_wants_cuda(const struct ep_pool *pool, const struct ep_strvec *cmake_flags);
 
 #endif

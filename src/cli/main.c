@@ -39,6 +39,22 @@ const struct ep_cli_cmd ep_cli_commands[] = {
      "  --json         print {\"valid\":BOOL,\"errors\":[{\"line\",\"col\",\"key\",\"message\"}]}\n"
      "\n"
      "Exit status: 0 valid, 3 the config is invalid, 1 it cannot be read, 2 bad usage.\n"},
+    {"doctor", ep_cmd_doctor, "report the host: OS, tools, CUDA toolkit, driver, GPUs",
+     "usage: engine-provisioner doctor [--config FILE] [--json]\n"
+     "\n"
+     "Reports the OS and its package manager, each tool the config's pools need (every\n"
+     "known tool without --config) with path and version, the CUDA toolkit (root,\n"
+     "version, how it was found), the NVIDIA driver (version, highest CUDA supported)\n"
+     "and each GPU (index, name, memory, compute capability). Nothing is installed.\n"
+     "\n"
+     "  --config FILE  also check that each pool of FILE can be provisioned here\n"
+     "  --json         one JSON object instead of text\n"
+     "\n"
+     "Environment: EP_CUDA_DRIVER_LIBRARY and EP_NVML_LIBRARY name the CUDA driver and\n"
+     "NVML libraries to load (default libcuda.so.1, libnvidia-ml.so.1).\n"
+     "\n"
+     "Exit status: 0 when every pool can be provisioned here (or no --config), 5 when\n"
+     "one cannot (each reason is listed), 3 when the config is invalid.\n"},
     {"version", ep_cmd_version, "print the version",
      "usage: engine-provisioner version [--json]\n"},
     {"catalog", ep_cmd_catalog, "list prepared engines, show one, write a lock file",
