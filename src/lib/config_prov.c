@@ -5,6 +5,7 @@
  * flags). A mode whose own section is missing or incomplete is an error;
  * sections of other modes may be present and are checked all the same.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
@@ -150,7 +151,16 @@ static bool env_name_ok(const char *s)
 	       strlen(s);
 }
 
-/* `env`: variables for the engine; names must be valid, values are kept as text. */
+static int env_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ep_kv *)a)->key, ((const struct ep_kv *)b)->key);
+}
+
+/*
+ * `env`: variables for the engine; names must be valid, values are kept as
+ * text. Kept in key order, so the order written never changes a plan, a run
+ * command or a store key.
+ */
 static void walk_env(struct ep_config_ctx *c, const struct ep_cnode *map, struct ep_provisioning *p)
 {
 	size_t mark, i;
@@ -191,6 +201,7 @@ static void walk_env(struct ep_config_ctx *c, const struct ep_cnode *map, struct
 		}
 		ep_config__pop(c, m);
 	}
+	qsort(p->env, p->n_env, sizeof(*p->env), env_cmp);
 	ep_config__pop(c, mark);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ep/container.h"
 #include "ep/flags.h"
 #include "ep/log.h"
 #include "ep/model.h"
@@ -74,8 +75,7 @@ static void add_devices(struct ep_buf *b, const struct ep_pool *pool)
 /* Env as "KEY=***" for secrets and KEY=value otherwise (the redactor masks secret keys). */
 static void add_env(struct ep_buf *b, const struct ep_pool *pool)
 {
-	const struct ep_kv *prev = NULL;
-	size_t i, j, n = pool->provisioning.n_env;
+	size_t i;
 
 	if (pool->n_devices) {
 		ep_buf_adds(b, "; env CUDA_VISIBLE_DEVICES=");
@@ -84,21 +84,11 @@ static void add_env(struct ep_buf *b, const struct ep_pool *pool)
 	} else {
 		ep_buf_adds(b, "; CPU engine");
 	}
-	/* In key order, so the order written in the config does not matter. */
-	for (i = 0; i < n; i++) {
-		const struct ep_kv *next = NULL;
-
-		for (j = 0; j < n; j++) {
-			const struct ep_kv *kv = &pool->provisioning.env[j];
-
-			if ((!prev || strcmp(kv->key, prev->key) > 0) &&
-			    (!next || strcmp(kv->key, next->key) < 0))
-				next = kv;
-		}
-		ep_buf_addf(b, "; env %s=%s", next->key,
-			    ep_redact_key_is_secret(next->key) ? "***" : next->value);
-		prev = next;
-	}
+	for (i = 0; i < pool->provisioning.n_env; i++)
+		ep_buf_addf(b, "; env %s=%s", pool->provisioning.env[i].key,
+			    ep_redact_key_is_secret(pool->provisioning.env[i].key)
+				? "***"
+				: pool->provisioning.env[i].value);
 }
 
 static int step_gpu_check(struct ep_plan *p, const struct ep_pool *pool, struct ep_buf *d)
@@ -195,7 +185,7 @@ static int plan_source(struct ep_plan *p, const struct ep_pool *pool, const stru
 }
 
 static int plan_container(struct ep_plan *p, const struct ep_pool *pool,
-			  const struct ep_provider *prov, struct ep_buf *d)
+			  const struct ep_provider *prov, struct ep_buf *d, struct ep_error *err)
 {
 	const struct ep_container_cfg *c = &pool->provisioning.container;
 	const char *rt = c->runtime ? c->runtime : "podman (docker when podman is absent)";
@@ -213,11 +203,8 @@ static int plan_container(struct ep_plan *p, const struct ep_pool *pool,
 		ep_buf_addf(d, "pull %s:%s; pin by digest (image@sha256:...)", c->image, tag);
 	if ((rc = add_step(p, "pull-image", d)) || (rc = step_model(p, pool, d)))
 		return rc;
-	ep_buf_addf(d, "%s run <image@sha256> (model mounted read-only at %s; port %d -> %d)",
-		    c->runtime ? c->runtime : "podman", prov && prov->model_mount ? prov->model_mount : "/models",
-		    port_of(pool, prov), prov ? prov->container_port : 0);
-	add_words(d, &p->runtime_flags);
-	add_env(d, pool);
+	if (ep_container_plan_command(d, pool, &p->runtime_flags, NULL, err))
+		return err->code;
 	return add_step(p, "run", d);
 }
 
@@ -322,7 +309,7 @@ int ep_plan_build(struct ep_plan *out, const struct ep_pool *pool, struct ep_err
 		rc = plan_source(out, pool, prov, &d, err);
 		break;
 	case EP_MODE_CONTAINER:
-		rc = plan_container(out, pool, prov, &d);
+		rc = plan_container(out, pool, prov, &d, err);
 		break;
 	case EP_MODE_PACKAGE:
 		rc = plan_package(out, pool, prov, &d);
