@@ -99,10 +99,30 @@ static int pump(int from, int log_fd, const struct ep_build_req *req)
 	return 0;
 }
 
+extern char **environ;
+
+/*
+ * The environment of cmake: ours, plus CCACHE_BASEDIR (unless set) so that
+ * ccache rewrites the absolute paths of a build tree to relative ones and
+ * a fresh build tree for another key hits the cache of an earlier one.
+ */
+static void build_env(struct ep_strvec *env, const struct ep_build_req *req)
+{
+	char **e;
+
+	for (e = environ; *e; e++)
+		ep_strvec_push(env, *e);
+	if (req->ccache_basedir && !getenv("CCACHE_BASEDIR")) {
+		ep_strvec_pushf(env, "CCACHE_BASEDIR=%s", req->ccache_basedir);
+		ep_strvec_push(env, "CCACHE_NOHASHDIR=1");
+	}
+}
+
 /* Run one CMake step with its output going to `log_path`. */
 static int run_step(const char *step, const char *const *argv, const char *log_path,
 		    const struct ep_build_req *req, struct ep_error *err)
 {
+	struct ep_strvec env = EP_STRVEC_INIT;
 	struct ep_proc_opts o = EP_PROC_OPTS_INIT;
 	struct ep_proc *p = NULL;
 	struct ep_buf tail = EP_BUF_INIT, line = EP_BUF_INIT;
@@ -117,7 +137,9 @@ static int run_step(const char *step, const char *const *argv, const char *log_p
 	if (write(fd, line.ptr, line.len) < 0) {
 		/* best effort, as above */
 	}
+	build_env(&env, req);
 	o.argv = argv;
+	o.env = (const char *const *)env.v;
 	o.out = req->progress ? EP_PROC_PIPE : EP_PROC_FD;
 	o.out_fd = fd;
 	o.err = EP_PROC_TO_OUT;
@@ -141,6 +163,7 @@ static int run_step(const char *step, const char *const *argv, const char *log_p
 			   ep_now_ms() - start, "cmake %s done", step);
 	ep_buf_release(&tail);
 	ep_buf_release(&line);
+	ep_strvec_release(&env);
 	return rc;
 }
 

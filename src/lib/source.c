@@ -225,11 +225,14 @@ static int build_and_install(struct ep_store_entry *e, struct source_job *j, str
 	if (j->src->generator)
 		req.generator = j->src->generator;
 	req.target = j->target;
+	ep_buf_addf(&p, "%s/builds", j->base.ptr);
+	req.ccache_basedir = p.ptr;
 	req.cmake_flags = &flags;
 	req.clear_cache = mapped;
 	req.progress = ctx->opts->progress;
 	req.pool_id = ctx->pool->id;
 	rc = rc ? rc : ep_build__run(&req, err);
+	ep_buf_reset(&p);
 	if (ctx->proof) {
 		ep_buf_reset(&p);
 		ep_buf_addf(&p, "%s/configure.log", tree.ptr);

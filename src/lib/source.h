@@ -56,6 +56,7 @@ struct ep_build_req {
 	const char *target;		     /* "llama-server" */
 	const struct ep_strvec *cmake_flags; /* normalized, plus preflight's extras */
 	bool clear_cache;		     /* deprecated CUDA flags were mapped */
+	const char *ccache_basedir;	     /* shared root of the build trees, for ccache */
 	bool progress;			     /* narrate [n/N] progress events */
 	const char *pool_id;
 };
