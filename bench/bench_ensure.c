@@ -103,11 +103,13 @@ int main(int argc, char **argv)
 			cli = argv[i + 1];
 	}
 	if (!config || !pool_id || !state || n < 1) {
-		fprintf(stderr, "usage: bench_ensure --config FILE --pool ID --state-dir DIR [-n N] "
-				"[--cli PATH]\n");
+		fprintf(stderr,
+			"usage: bench_ensure --config FILE --pool ID --state-dir DIR [-n N] "
+			"[--cli PATH]\n");
 		return 2;
 	}
-	if (ep_config_load(&cfg, config, NULL, &err) || !(pool = ep_config_find_pool(cfg, pool_id))) {
+	if (ep_config_load(&cfg, config, NULL, &err) ||
+	    !(pool = ep_config_find_pool(cfg, pool_id))) {
 		fprintf(stderr, "bench_ensure: %s\n", err.msg[0] ? err.msg : "no such pool");
 		return 1;
 	}
@@ -136,22 +138,25 @@ int main(int argc, char **argv)
 	       "%d runs; %llu child processes in all\n",
 	       median(t, n), cpu0, n, (unsigned long long)(ep_proc_spawn_count() - spawned));
 	if (cli) {
-		const char *cmd[] = {cli, "--state-dir", state, "ensure", "--config", config, "--pool",
-				     pool_id, "--json", NULL};
+		const char *cmd[] = {cli,    "--state-dir", state,   "ensure", "--config",
+				     config, "--pool",	    pool_id, "--json", NULL};
 
 		printf("no-op ensure (the command, a process): median %.3f ms over %d runs\n",
 		       time_cmd(cmd, n), n);
 	}
 	{
-		const char *cmd[] = {"cmake", "--build", build_dir, "--target", "llama-server", NULL};
+		const char *cmd[] = {"cmake",	 "--build",	 build_dir,
+				     "--target", "llama-server", NULL};
 		double m = time_cmd(cmd, n < 20 ? n : 20);
 
 		if (m < 0)
-			printf("cmake --build of the up-to-date tree: not measured (no build tree at "
-			       "'%s')\n",
-			       build_dir);
+			printf(
+			    "cmake --build of the up-to-date tree: not measured (no build tree at "
+			    "'%s')\n",
+			    build_dir);
 		else
-			printf("cmake --build of the same up-to-date tree: median %.3f ms over %d runs\n",
+			printf("cmake --build of the same up-to-date tree: median %.3f ms over %d "
+			       "runs\n",
 			       m, n < 20 ? n : 20);
 	}
 	free(t);

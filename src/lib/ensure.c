@@ -132,6 +132,11 @@ int ep_ensure_pool(struct ep_prepared *out, const struct ep_config *cfg, const s
 	ep_preflight_init(&pf);
 	memset(&plan, 0, sizeof(plan));
 	memset(&ctx, 0, sizeof(ctx));
+	if (opts->locked_path)
+		return ep_error_set(
+		    err, EP_EUSAGE,
+		    "ensure --locked '%s': lock files are not available in this build",
+		    opts->locked_path);
 	rc = ep_plan_build(&plan, pool, err);
 	rc = rc ? rc : ep_proof_open(&proof, opts->state_dir, pool->id, err);
 	if (!rc && !ep_plan_to_json(&text, &plan))

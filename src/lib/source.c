@@ -8,6 +8,7 @@
  * the entry's lock is taken, the store is checked again (another process
  * may have built it meanwhile), and only then is anything built.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,12 @@
 struct source_job {
 	struct ep_ensure_ctx *ctx;
 	const struct ep_source_cfg *src;
-	const char *target;  /* the provider's binary name */
-	struct ep_buf base;  /* cache_dir or the state directory */
-	struct ep_buf store; /* <base>/store */
-	struct ep_buf repo;  /* canonical */
+	const char *target;    /* the provider's binary name */
+	const char *generator; /* the configured one, else preflight's choice */
+	char ref[256];	       /* source.ref, a full SHA in lower case */
+	struct ep_buf base;    /* cache_dir or the state directory */
+	struct ep_buf store;   /* <base>/store */
+	struct ep_buf repo;    /* canonical */
 	char sha[41];
 	struct ep_buf key;
 	json_t *inputs; /* what the key is made of (redacted for output) */
@@ -62,7 +65,7 @@ static int make_key(struct source_job *j)
 	ep_strvec_pushf(&in, "submodules=%d", j->src->submodules ? 1 : 0);
 	ep_strvec_pushf(&in, "cmake_flags=%s", joined.ptr);
 	ep_strvec_pushf(&in, "cmake_extra=%s", extra.ptr);
-	ep_strvec_pushf(&in, "generator=%s", pf && pf->generator ? pf->generator : "");
+	ep_strvec_pushf(&in, "generator=%s", j->generator);
 	ep_strvec_pushf(&in, "cc=%s", pf && pf->cc_id ? pf->cc_id : "");
 	ep_strvec_pushf(&in, "cxx=%s", pf && pf->cxx_id ? pf->cxx_id : "");
 	ep_strvec_pushf(&in, "target=%s", j->target);
@@ -75,13 +78,12 @@ static int make_key(struct source_job *j)
 	json_decref(j->inputs);
 	j->inputs = json_object();
 	json_object_set_new(j->inputs, "repo", json_string(red.ptr));
-	json_object_set_new(j->inputs, "ref", json_string(j->src->ref));
+	json_object_set_new(j->inputs, "ref", json_string(j->ref));
 	json_object_set_new(j->inputs, "commit", json_string(j->sha));
 	json_object_set_new(j->inputs, "submodules", json_boolean(j->src->submodules));
 	json_object_set_new(j->inputs, "cmake_flags", flags);
 	json_object_set_new(j->inputs, "cmake_extra", json_string(extra.ptr));
-	json_object_set_new(j->inputs, "generator",
-			    json_string(pf && pf->generator ? pf->generator : ""));
+	json_object_set_new(j->inputs, "generator", json_string(j->generator));
 	json_object_set_new(j->inputs, "cc", json_string(pf && pf->cc_id ? pf->cc_id : ""));
 	json_object_set_new(j->inputs, "cxx", json_string(pf && pf->cxx_id ? pf->cxx_id : ""));
 	json_object_set_new(j->inputs, "target", json_string(j->target));
@@ -220,10 +222,7 @@ static int build_and_install(struct ep_store_entry *e, struct source_job *j, str
 	req.src_dir = srcdir.ptr;
 	req.build_dir = bdir.ptr;
 	req.log_dir = tree.ptr;
-	req.generator = ctx->preflight && ctx->preflight->generator ? ctx->preflight->generator
-								    : "Unix Makefiles";
-	if (j->src->generator)
-		req.generator = j->src->generator;
+	req.generator = j->generator;
 	req.target = j->target;
 	ep_buf_addf(&p, "%s/builds", j->base.ptr);
 	req.ccache_basedir = p.ptr;
@@ -290,6 +289,7 @@ out:
 static int job_init(struct source_job *j, struct ep_ensure_ctx *ctx, struct ep_error *err)
 {
 	const struct ep_provider *prov = ep_provider_for(ctx->pool->engine);
+	size_t i;
 	int rc;
 
 	j->ctx = ctx;
@@ -312,6 +312,13 @@ static int job_init(struct source_job *j, struct ep_ensure_ctx *ctx, struct ep_e
 	ep_buf_addf(&j->store, "%s/store", j->base.ptr);
 	rc = rc ? rc : ep_git__canonical_repo(&j->repo, j->src->repo, err);
 	rc = rc ? rc : ep_git__check_ref(j->src->ref, err);
+	snprintf(j->ref, sizeof(j->ref), "%s", j->src->ref);
+	if (strlen(j->ref) == 40 && strspn(j->ref, "0123456789abcdefABCDEF") == 40)
+		for (i = 0; i < 40; i++)
+			j->ref[i] = (char)tolower((unsigned char)j->ref[i]);
+	j->generator = j->src->generator			     ? j->src->generator
+		       : ctx->preflight && ctx->preflight->generator ? ctx->preflight->generator
+								     : "Unix Makefiles";
 	return rc;
 }
 
@@ -329,9 +336,9 @@ int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct
 	rc = job_init(&j, ctx, err);
 	if (rc)
 		goto out;
-	if (ep_git__is_full_sha(j.src->ref))
-		memcpy(j.sha, j.src->ref, 41);
-	else if (ep_git__cached_ref(j.sha, j.base.ptr, j.repo.ptr, j.src->ref))
+	if (ep_git__is_full_sha(j.ref))
+		memcpy(j.sha, j.ref, 41);
+	else if (ep_git__cached_ref(j.sha, j.base.ptr, j.repo.ptr, j.ref))
 		j.sha[0] = '\0';
 	if (j.sha[0]) {
 		rc = make_key(&j);
@@ -339,7 +346,7 @@ int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct
 		if (rc != EP_ENOTFOUND)
 			goto done;
 	}
-	rc = ep_git__resolve(j.sha, &kind, j.base.ptr, j.repo.ptr, j.src->ref, ctx->opts->offline,
+	rc = ep_git__resolve(j.sha, &kind, j.base.ptr, j.repo.ptr, j.ref, ctx->opts->offline,
 			     ctx->opts->no_wait, id, err);
 	rc = rc ? rc : make_key(&j);
 	if (rc)

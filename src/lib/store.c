@@ -113,7 +113,7 @@ static int verify_entry(struct ep_store_entry *out, const char *path, const char
 		if (strcmp(now, digest)) {
 			rc = ep_error_set(err, EP_EVERIFY,
 					  "store entry '%s' is damaged: '%s' has digest %s, the "
-					  "manifest says %s",
+					  "manifest says %s; remove the entry and run ensure again",
 					  path, rel, now, digest);
 			goto out;
 		}

@@ -89,4 +89,12 @@ config "$T_TMP/c.yaml" "$(pool p1 v2 "" "--metrics")"
 run "$EP_BIN" ensure --config "$T_TMP/c.yaml" --json --offline
 expect_rc 0 "offline no-op"
 expect_in "$(wc -l <"$TOOLS_LOG")" "0" "offline no-op runs nothing"
+
+# A full SHA in upper case is the same commit, and the same entry.
+config "$T_TMP/c.yaml" "$(pool p1 "$(echo "$V2" | tr a-f A-F)" "" "--metrics")"
+: >"$TOOLS_LOG"
+run "$EP_BIN" ensure --config "$T_TMP/c.yaml" --json
+expect_rc 0 "upper-case full SHA"
+expect_in "$(json_field "$OUT" build_ref)" "$V2" "upper-case SHA is normalized"
+expect_in "$(wc -l <"$TOOLS_LOG")" "0" "and reuses the entry without git"
 finish
