@@ -32,7 +32,17 @@ static void progress_fn(const struct ep_event *ev, void *ctx)
 	struct progress_sink *ps = ctx;
 
 	if (ev->action && !strcmp(ev->action, "progress")) {
-		fprintf(stderr, "\r\033[K%s", ev->human ? ev->human : "");
+		const char *h = ev->human ? ev->human : "";
+		char bar[31];
+		long done = 0, total = 0, fill = 0;
+
+		if (sscanf(h, "[%ld/%ld]", &done, &total) == 2 && total > 0)
+			fill = done * 30 / total;
+		fill = fill < 0 ? 0 : fill > 30 ? 30 : fill;
+		memset(bar, '#', sizeof(bar) - 1);
+		memset(bar + fill, '.', (size_t)(30 - fill));
+		bar[30] = '\0';
+		fprintf(stderr, "\r\033[K[%s] %3ld%% %s", bar, total ? done * 100 / total : 0, h);
 		ps->drawn = true;
 		return;
 	}
