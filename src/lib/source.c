@@ -336,6 +336,7 @@ int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct
 	rc = job_init(&j, ctx, err);
 	if (rc)
 		goto out;
+	ep_store_clean_stale(j.store.ptr, NULL); /* a readdir: cheap enough for the fast path */
 	if (ep_git__is_full_sha(j.ref))
 		memcpy(j.sha, j.ref, 41);
 	else if (ep_git__cached_ref(j.sha, j.base.ptr, j.repo.ptr, j.ref))
@@ -361,7 +362,6 @@ int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct
 	rc = ep_store_lookup(&e, j.store.ptr, j.key.ptr, err);
 	if (rc == EP_ENOTFOUND) {
 		ctx->outcome = "built";
-		ep_store_clean_stale(j.store.ptr, NULL);
 		ep_narrate(EP_LOG_INFO, "store", "build", j.key.ptr, id, -1,
 			   "building '%s' at %s into store entry '%s'", j.target, j.sha, j.key.ptr);
 		rc = build_and_install(&e, &j, err);
