@@ -465,7 +465,7 @@ int ep_git__resolve(char out[41], enum ep_git_ref_kind *kind_out, const char *ba
 	if (rc)
 		goto out;
 	ep_narrate(EP_LOG_INFO, "git", "resolve", ref, pool_id, -1, "'%s' is commit %s", ref, out);
-	if (kind == EP_GIT_SHA || kind == EP_GIT_TAG)
+	if (kind != EP_GIT_BRANCH && kind != EP_GIT_FULLREF)
 		rc = write_cached_ref(base, repo, ref, out, err);
 	*kind_out = kind;
 out:

@@ -30,7 +30,8 @@ int ep_git__mirror_path(struct ep_buf *out, const char *base, const char *repo);
 
 /*
  * The cached resolution of (repo, ref), written only for names that do not
- * move (tags, full SHAs): 0 and the SHA in out, or EP_ENOTFOUND.
+ * move (tags, short and full SHAs; never branches): 0 and the SHA in out,
+ * or EP_ENOTFOUND.
  */
 int ep_git__cached_ref(char out[41], const char *base, const char *repo, const char *ref);
 

@@ -17,7 +17,9 @@ expect_in "$(count_configure)" "1" "one configure"
 expect_in "$(store_entries)" "1" "one store entry"
 expect_in "$(store_tmps)" "0" "no staging left"
 
-for ref in v2 "$V2"; do
+config "$T_TMP/c.yaml" "$(pool p1 "${V2:0:10}" "" "--metrics")"
+run "$EP_BIN" ensure --config "$T_TMP/c.yaml" --json # resolves the short SHA once
+for ref in v2 "$V2" "${V2:0:10}"; do
 	config "$T_TMP/c.yaml" "$(pool p1 "$ref" "" "--metrics")"
 	: >"$TOOLS_LOG"
 	run "$EP_BIN" ensure --config "$T_TMP/c.yaml" --json
