@@ -156,13 +156,17 @@ static int answer(struct ep_prepared *out, struct source_job *j, const struct ep
 	return rc;
 }
 
-/* Run the built binary's --version: "version: 7000 (de3ff81)" becomes "b7000 (de3ff81)". */
+/*
+ * Run the built binary's --version: "version: 7000 (de3ff81)" becomes
+ * "b7000 (de3ff81)"; any other version text is kept as it is.
+ */
 static int engine_version(struct ep_buf *out, const char *binary, struct ep_error *err)
 {
 	struct ep_proc_opts o = EP_PROC_OPTS_INIT;
 	struct ep_buf text = EP_BUF_INIT;
 	const char *argv[] = {binary, "--version", NULL};
 	const char *v;
+	size_t n;
 	int rc, status = 0;
 
 	ep_buf_init(&text, 1u << 16);
@@ -176,7 +180,9 @@ static int engine_version(struct ep_buf *out, const char *binary, struct ep_erro
 	if (!rc) {
 		v = strstr(text.ptr, "version: ");
 		v = v ? v + 9 : text.ptr;
-		ep_buf_add(out, "b", v[0] >= '0' && v[0] <= '9' ? 1 : 0);
+		n = strspn(v, "0123456789");
+		/* a bare build number is a release tag ("b7000"); "0.5.0-dev (build 1, ...)" stays */
+		ep_buf_add(out, "b", n && (v[n] == ' ' || v[n] == '\n' || !v[n]) ? 1 : 0);
 		ep_buf_add(out, v, strcspn(v, "\n"));
 		ep_buf_rtrim(out);
 	}
