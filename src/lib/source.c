@@ -181,7 +181,8 @@ static int engine_version(struct ep_buf *out, const char *binary, struct ep_erro
 		v = strstr(text.ptr, "version: ");
 		v = v ? v + 9 : text.ptr;
 		n = strspn(v, "0123456789");
-		/* a bare build number is a release tag ("b7000"); "0.5.0-dev (build 1, ...)" stays */
+		/* a bare build number is a release tag ("b7000"); "0.5.0-dev (build 1, ...)" stays
+		 */
 		ep_buf_add(out, "b", n && (v[n] == ' ' || v[n] == '\n' || !v[n]) ? 1 : 0);
 		ep_buf_add(out, v, strcspn(v, "\n"));
 		ep_buf_rtrim(out);
@@ -190,17 +191,63 @@ static int engine_version(struct ep_buf *out, const char *binary, struct ep_erro
 	return rc;
 }
 
-/* Check out (when not done before), build, stage, verify and publish. */
+/*
+ * Stage the build's bin/ (the server and its shared libraries, which find
+ * each other through RUNPATH $ORIGIN), run the server's --version there,
+ * and publish the staging directory as the entry.
+ */
+static int install(struct ep_store_entry *e, struct source_job *j, const char *bdir,
+		   struct ep_error *err)
+{
+	struct ep_buf stage = EP_BUF_INIT, p = EP_BUF_INIT, ver = EP_BUF_INIT, rel = EP_BUF_INIT,
+		      mark = EP_BUF_INIT;
+	char *manifest = NULL;
+	int rc;
+
+	rc = ep_store_stage(&stage, j->store.ptr, err);
+	if (rc)
+		goto out;
+	ep_buf_addf(&p, "%s/bin", stage.ptr);
+	ep_buf_addf(&mark, "%s/bin", bdir);
+	rc = ep_fs_copy_tree(mark.ptr, p.ptr, err);
+	ep_buf_addf(&rel, "bin/%s", j->target);
+	ep_buf_addf(&p, "/%s", j->target);
+	if (!rc && !ep_fs_exists(p.ptr))
+		rc = ep_error_set(err, EP_EBUILD, "the build made no '%s' in '%s'", j->target,
+				  mark.ptr);
+	rc = rc ? rc : engine_version(&ver, p.ptr, err);
+	if (!rc) {
+		json_t *m = json_object();
+
+		json_object_set(m, "inputs", j->inputs);
+		json_object_set_new(m, "engine_version", json_string(ver.ptr));
+		json_object_set_new(m, "build_ref", json_string(j->sha));
+		manifest = json_dumps(m, JSON_SORT_KEYS | JSON_COMPACT);
+		json_decref(m);
+		rc =
+		    ep_store_commit(e, j->store.ptr, j->key.ptr, stage.ptr, rel.ptr, manifest, err);
+	}
+	if (rc)
+		ep_fs_remove_tree(stage.ptr, NULL);
+out:
+	free(manifest);
+	ep_buf_release(&stage);
+	ep_buf_release(&p);
+	ep_buf_release(&ver);
+	ep_buf_release(&rel);
+	ep_buf_release(&mark);
+	return rc;
+}
+
+/* Check out (when not done before), build, and install. */
 static int build_and_install(struct ep_store_entry *e, struct source_job *j, struct ep_error *err)
 {
 	struct ep_ensure_ctx *ctx = j->ctx;
 	struct ep_buf tree = EP_BUF_INIT, srcdir = EP_BUF_INIT, bdir = EP_BUF_INIT,
-		      mark = EP_BUF_INIT, mirror = EP_BUF_INIT, stage = EP_BUF_INIT,
-		      p = EP_BUF_INIT, ver = EP_BUF_INIT, rel = EP_BUF_INIT;
+		      mark = EP_BUF_INIT, mirror = EP_BUF_INIT, p = EP_BUF_INIT;
 	struct ep_strvec flags = EP_STRVEC_INIT, scratch = EP_STRVEC_INIT;
 	struct ep_build_req req;
 	bool mapped = false;
-	char *manifest = NULL;
 	int rc;
 
 	ep_buf_addf(&tree, "%s/builds/%s", j->base.ptr, j->key.ptr);
@@ -248,35 +295,7 @@ static int build_and_install(struct ep_store_entry *e, struct source_job *j, str
 		if (ep_fs_exists(p.ptr))
 			ep_proof_copy(ctx->proof, "build.log", p.ptr, NULL);
 	}
-	rc = rc ? rc : ep_store_stage(&stage, j->store.ptr, err);
-	if (rc)
-		goto out;
-	ep_buf_reset(&p);
-	ep_buf_addf(&p, "%s/bin", stage.ptr);
-	ep_buf_reset(&mark);
-	ep_buf_addf(&mark, "%s/bin", bdir.ptr);
-	rc = ep_fs_copy_tree(mark.ptr, p.ptr, err);
-	ep_buf_addf(&rel, "bin/%s", j->target);
-	ep_buf_addf(&p, "/%s", j->target);
-	if (!rc && !ep_fs_exists(p.ptr))
-		rc = ep_error_set(err, EP_EBUILD, "the build made no '%s' in '%s'", j->target,
-				  mark.ptr);
-	rc = rc ? rc : engine_version(&ver, p.ptr, err);
-	if (!rc) {
-		json_t *m = json_object();
-
-		json_object_set(m, "inputs", j->inputs);
-		json_object_set_new(m, "engine_version", json_string(ver.ptr));
-		json_object_set_new(m, "build_ref", json_string(j->sha));
-		manifest = json_dumps(m, JSON_SORT_KEYS | JSON_COMPACT);
-		json_decref(m);
-		rc =
-		    ep_store_commit(e, j->store.ptr, j->key.ptr, stage.ptr, rel.ptr, manifest, err);
-	}
-	if (rc)
-		ep_fs_remove_tree(stage.ptr, NULL);
-out:
-	free(manifest);
+	rc = rc ? rc : install(e, j, bdir.ptr, err);
 	ep_strvec_release(&flags);
 	ep_strvec_release(&scratch);
 	ep_buf_release(&tree);
@@ -284,10 +303,7 @@ out:
 	ep_buf_release(&bdir);
 	ep_buf_release(&mark);
 	ep_buf_release(&mirror);
-	ep_buf_release(&stage);
 	ep_buf_release(&p);
-	ep_buf_release(&ver);
-	ep_buf_release(&rel);
 	return rc;
 }
 
