@@ -67,7 +67,7 @@ if [ -e "$T_TMP/pwned" ]; then not_ok "no command ran"; else ok "no command ran"
 # A branch that moves is fetched again.
 git -C "$REPO" checkout -q dev
 git -C "$REPO" -c user.name=t -c user.email=t@e commit -q --allow-empty -m "dev moves"
-git -C "$REPO" checkout -q main
+git -C "$REPO" checkout -q main 2>/dev/null
 NEWDEV=$(git -C "$REPO" rev-parse dev)
 ensure_ref dev
 expect_rc 0 "moved branch"
@@ -80,4 +80,21 @@ expect_rc 0 "bundle repository"
 expect_in "$(json_field "$OUT" build_ref)" "$V2" "tag from a bundle"
 ensure_ref "$V1" "$FX/repo.bundle"
 expect_rc 0 "full SHA from a bundle"
+
+# submodules: true checks out the submodules of the pinned commit.
+export EP_STATE_DIR=$T_TMP/state-sub
+SUB=$T_TMP/subrepo
+git init -q "$SUB"
+echo hello >"$SUB/hello.txt"
+git -C "$SUB" add hello.txt
+git -C "$SUB" -c user.name=t -c user.email=t@e commit -qm sub
+git -C "$REPO" checkout -q -b withsub v2
+git -C "$REPO" -c protocol.file.allow=always submodule --quiet add "$SUB" vendor/sub
+git -C "$REPO" -c user.name=t -c user.email=t@e commit -qm "add a submodule"
+git -C "$REPO" checkout -q main 2>/dev/null
+config "$T_TMP/c.yaml" "$(pool p1 withsub)"
+sed -i 's|^        ref: "withsub"|        ref: "withsub"\n        submodules: true|' "$T_TMP/c.yaml"
+run "$EP_BIN" ensure --config "$T_TMP/c.yaml" --json
+expect_rc 0 "a ref with a submodule"
+if ls "$EP_STATE_DIR"/builds/*/src/vendor/sub/hello.txt >/dev/null 2>&1; then ok "the submodule is checked out"; else not_ok "no submodule in the build tree"; fi
 finish
