@@ -141,8 +141,13 @@ int main(int argc, char **argv)
 		const char *cmd[] = {cli,    "--state-dir", state,   "ensure", "--config",
 				     config, "--pool",	    pool_id, "--json", NULL};
 
+		const char *ver[] = {cli, "version", NULL};
+
 		printf("no-op ensure (the command, a process): median %.3f ms over %d runs\n",
 		       time_cmd(cmd, n), n);
+		printf("for scale, 'engine-provisioner version' (process start alone): median %.3f "
+		       "ms\n",
+		       time_cmd(ver, n));
 	}
 	{
 		const char *cmd[] = {"cmake",	 "--build",	 build_dir,
