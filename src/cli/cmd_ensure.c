@@ -158,6 +158,8 @@ int ep_cmd_ensure(struct ep_cli *cli, int argc, char **argv)
 	if (a.json && a.all && done)
 		fputs("]\n", stdout);
 out:
+	if (a.opts.progress && ps.drawn)
+		fputs("\r\033[K", stderr);
 	if (a.opts.progress)
 		ep_log_set_sink(cli->json_log ? ep_log_sink_json : ep_log_sink_text, stderr,
 				cli->verbose ? EP_LOG_DEBUG : EP_LOG_INFO);
