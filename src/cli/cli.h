@@ -71,5 +71,6 @@ int ep_cmd_catalog(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_gc(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_validate(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_doctor(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_ensure(struct ep_cli *cli, int argc, char **argv);
 
 #endif

@@ -55,6 +55,21 @@ const struct ep_cli_cmd ep_cli_commands[] = {
      "\n"
      "Exit status: 0 when every pool can be provisioned here (or no --config), 5 when\n"
      "one cannot (each reason is listed), 3 when the config is invalid.\n"},
+    {"ensure", ep_cmd_ensure, "prepare the engine of a pool and print what was prepared",
+     "usage: engine-provisioner ensure --config FILE [--pool ID | --all] [--json]\n"
+     "                                 [--offline] [--no-wait] [--locked FILE]\n"
+     "\n"
+     "Runs the pool's plan idempotently (preflight, git, cmake, store, model) and prints\n"
+     "one PreparedEngine per pool; with --all --json a JSON array. Unchanged inputs run\n"
+     "no git and no cmake.\n"
+     "\n"
+     "  --config FILE   the pool config (YAML or JSON)\n"
+     "  --pool ID       the pool to prepare (needed when the config has several)\n"
+     "  --all           every pool of the config\n"
+     "  --json          PreparedEngine JSON instead of text\n"
+     "  --offline       no network: no fetch (local repositories and bundles still work)\n"
+     "  --no-wait       fail at once, naming the holder, when another process holds a lock\n"
+     "  --locked FILE   refuse any resolution that differs from the lock file\n"},
     {"version", ep_cmd_version, "print the version",
      "usage: engine-provisioner version [--json]\n"},
     {"catalog", ep_cmd_catalog, "list prepared engines, show one, write a lock file",

@@ -11,6 +11,7 @@
 #include "ep/config.h"
 #include "ep/ensure.h"
 #include "ep/plan.h"
+#include "ep/preflight.h"
 #include "ep/prepared.h"
 #include "ep/proof.h"
 
@@ -22,6 +23,8 @@ struct ep_ensure_ctx {
 	struct ep_catalog *catalog; /* may be NULL */
 	struct ep_proof *proof;     /* may be NULL */
 	const char *locked_digest;  /* ensure --locked: the lock file's engine_digest, or NULL */
+	const struct ep_preflight *preflight; /* what preflight found (compilers, CUDA, generator) */
+	const char *outcome; /* set by the mode for the catalog: "built", "reused", ... */
 };
 
 int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct ep_error *err);
