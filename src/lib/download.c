@@ -100,7 +100,7 @@ out:
 /* Copy a local file into the partial file, hashing it on the way. */
 static int copy_local(struct ep_attempt *a, const char *src, struct ep_error *err)
 {
-	static char chunk[1 << 17];
+	char chunk[1 << 16];
 	struct ep_sha256 *h = NULL;
 	int in, out, rc = 0;
 
@@ -117,7 +117,7 @@ static int copy_local(struct ep_attempt *a, const char *src, struct ep_error *er
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	a->received = 0;
 	while (!rc) {
-		ssize_t n = read(in, chunk, sizeof(chunk)), w = 0;
+		ssize_t n = read(in, chunk, sizeof(chunk));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -131,13 +131,9 @@ static int copy_local(struct ep_attempt *a, const char *src, struct ep_error *er
 					  a->max_bytes);
 			break;
 		}
-		while (w < n && !rc) {
-			ssize_t k = write(out, chunk + w, (size_t)(n - w));
-
-			if (k < 0 && errno != EINTR)
-				rc = ep_error_sys(err, EP_EIO, "cannot write '%s'", a->partial);
-			else if (k > 0)
-				w += k;
+		if (ep_fs_write_all(out, chunk, (size_t)n)) {
+			rc = ep_error_sys(err, EP_EIO, "cannot write '%s'", a->partial);
+			break;
 		}
 		ep_sha256_update(h, chunk, (size_t)n);
 		a->received += (uint64_t)n;

@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "ep/fs.h"
 #include "ep/log.h"
 #include "download_int.h"
 #include "banned.h"
@@ -53,21 +54,6 @@ void ep_download__human_bytes(char *out, size_t len, uint64_t n)
 		snprintf(out, len, "%.1f KiB", (double)n / 1024.0);
 	else
 		snprintf(out, len, "%" PRIu64 " B", n);
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /*
@@ -115,7 +101,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 		x->too_big = true;
 		return 0;
 	}
-	if (write_all(x->fd, data, len)) {
+	if (ep_fs_write_all(x->fd, data, len)) {
 		x->write_errno = errno;
 		return 0;
 	}
