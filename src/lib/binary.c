@@ -198,6 +198,7 @@ int ep_binary_install(struct ep_binary_result *out, const struct ep_binary_opts 
 	struct ep_buf lname = EP_BUF_INIT;
 	struct ep_lock lk = EP_LOCK_INIT;
 	enum ep_download_kind kind;
+	int64_t t0 = ep_now_ms();
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -233,6 +234,11 @@ int ep_binary_install(struct ep_binary_result *out, const struct ep_binary_opts 
 	if (!(rc = fetch(out, o, &archive, err)))
 		rc = unpack_and_publish(out, o, store.ptr, key.ptr, archive.ptr, err);
 out:
+	if (!rc)
+		ep_narrate(EP_LOG_INFO, "binary", out->reused ? "reuse" : "install", key.ptr,
+			   o->download ? o->download->pool_id : NULL, ep_now_ms() - t0,
+			   "%s %s %s at '%s'", out->reused ? "reusing" : "installed",
+			   o->binary_name, out->engine_version, out->entry.binary_path);
 	ep_lock_release(&lk);
 	ep_strvec_release(&inputs);
 	ep_buf_release(&key);

@@ -41,6 +41,27 @@ expect_in "$OUT" "reused=1" "the store entry is reused"
 expect_in "$OUT" "attempts=0" "nothing downloaded"
 expect_in "$(count /files/llama-release.zip)" "1" "the server saw one request in all"
 
+# Four processes released together install the same archive: one download.
+CST="$T_TMP/cstate"
+mkdir -p "$CST"
+TXZ="$WWW/llama-release.tar.xz"
+pids=()
+for i in 1 2 3 4; do
+	"$DRIVER" install "$CST" "$base/cut/llama-release.tar.xz" "$(sha_of "$TXZ")" --backoff 10 \
+		>"$T_TMP/c$i.out" 2>&1 &
+	pids+=($!)
+done
+crc=0
+for p in "${pids[@]}"; do wait "$p" || crc=1; done
+[ "$crc" -eq 0 ] && ok "concurrent installs all succeed" || not_ok "a concurrent install failed"
+expect_in "$(count /cut/llama-release.tar.xz)" "2" "one download in all (cut once, resumed once)"
+[ "$(cat "$T_TMP"/c*.out | grep -c 'reused=0')" -eq 1 ] && ok "exactly one process installed" ||
+	not_ok "more than one install"
+
+run "$DRIVER" install "$T_TMP/pstate" "$base/files/llama-release.zip" "$(sha_of "$ZIP")" --progress
+expect_rc 0 "install with a progress display"
+expect_in "$ERR" "downloading:" "the progress line is drawn"
+
 for ext in tar.gz tar.xz tar.zst; do
 	f="$WWW/llama-release.$ext"
 	[ -f "$f" ] || continue
