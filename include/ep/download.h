@@ -36,7 +36,7 @@
 #define EP_DOWNLOAD_DEFAULT_STALL_S   30
 
 struct ep_download_opts {
-	const char *ca_file;	    /* PEM trust roots; NULL: $EP_CA_FILE, else the system's */
+	const char *ca_file;	    /* PEM roots; NULL: $EP_CA_FILE, $CURL_CA_BUNDLE, system */
 	uint64_t max_bytes;	    /* size cap; 0: EP_DOWNLOAD_DEFAULT_MAX_BYTES */
 	unsigned max_attempts;	    /* 0: EP_DOWNLOAD_DEFAULT_ATTEMPTS */
 	unsigned backoff_ms;	    /* first retry delay, doubled each time; 0: 100 */

@@ -178,6 +178,16 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return 0;
 }
 
+/* Extra trust roots: the option, else $EP_CA_FILE, else $CURL_CA_BUNDLE (as curl(1) reads it). */
+static const char *ca_file_for(const struct ep_download_opts *o)
+{
+	const char *env = getenv("EP_CA_FILE");
+
+	if (o && o->ca_file)
+		return o->ca_file;
+	return env && *env ? env : getenv("CURL_CA_BUNDLE");
+}
+
 static bool is_transient(CURLcode rc)
 {
 	switch (rc) {
@@ -304,7 +314,7 @@ static enum ep_attempt_outcome classify(struct xfer *x, CURLcode rc, const char 
 
 enum ep_attempt_outcome ep_download__attempt(struct ep_attempt *a, struct ep_error *err)
 {
-	const char *ca_file = a->opts && a->opts->ca_file ? a->opts->ca_file : getenv("EP_CA_FILE");
+	const char *ca_file = ca_file_for(a->opts);
 	struct xfer x;
 	struct stat st;
 	char cerr[CURL_ERROR_SIZE] = "", range[32];
@@ -393,7 +403,7 @@ int ep_download_get(struct ep_buf *body, long *status, const char *url, size_t c
 		    struct ep_error *err)
 {
 	struct small_body sb = {body, false};
-	const char *ca_file = getenv("EP_CA_FILE");
+	const char *ca_file = ca_file_for(NULL);
 	char cerr[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	CURL *c;
