@@ -81,6 +81,23 @@ expect_in "$OUT" "engine_digest=$ENGINE_SHA" "ensure reports the digest"
 run "$DRIVER" ensure-binary "$ST" "$base/files/llama-release.zip" "not-a-checksum" --allow
 expect_rc 3 "a malformed checksum is a config error"
 
+# Killed mid-download (SIGKILL): the next run resumes the partial file.
+KST="$T_TMP/kstate"
+TGZ="$WWW/llama-release.tar.gz"
+KSHA=$(sha_of "$TGZ")
+mkdir -p "$KST"
+"$DRIVER" install "$KST" "$base/stall/llama-release.tar.gz" "$KSHA" --stall 60 >/dev/null 2>&1 &
+kpid=$!
+part="$KST/downloads/${KSHA#sha256:}.partial"
+for _ in $(seq 300); do [ -s "$part" ] && break; sleep 0.1; done
+kill -9 "$kpid" 2>/dev/null || true
+wait "$kpid" 2>/dev/null || true
+[ -s "$part" ] && ok "a killed download leaves its partial file" || not_ok "no partial after kill"
+run "$DRIVER" install "$KST" "$base/files/llama-release.tar.gz" "$KSHA"
+expect_rc 0 "the next run succeeds with no repair"
+expect_not_in "$OUT" "resumed_from=0" "it resumed the partial file"
+ls -a "$KST/store" | grep -q '^\.tmp-' && not_ok "staging left" || ok "no staging left after the kill"
+
 # An archive without the engine binary.
 mkdir -p "$T_TMP/noengine/x" && echo hi >"$T_TMP/noengine/x/readme"
 tar -C "$T_TMP/noengine" -czf "$WWW/noengine.tar.gz" x

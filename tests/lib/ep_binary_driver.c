@@ -176,9 +176,10 @@ int main(int argc, char **argv)
 		if (ep_binary_install(&r, &o, &err))
 			return fail(&err);
 		printf("key=%s\nbinary=%s\ndigest=%s\nversion=%s\nreused=%d\nattempts=%u\n"
-		       "cached=%d\n",
+		       "cached=%d\nresumed_from=%llu\n",
 		       r.entry.key, r.entry.binary_path, r.entry.digest, r.engine_version, r.reused,
-		       r.download.attempts, r.download.cached);
+		       r.download.attempts, r.download.cached,
+		       (unsigned long long)r.download.resumed_from);
 		ep_binary_result_release(&r);
 		return 0;
 	}
