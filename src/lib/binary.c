@@ -197,7 +197,7 @@ int ep_binary_install(struct ep_binary_result *out, const struct ep_binary_opts 
 	struct ep_buf key = EP_BUF_INIT, store = EP_BUF_INIT, archive = EP_BUF_INIT;
 	struct ep_buf lname = EP_BUF_INIT;
 	struct ep_lock lk = EP_LOCK_INIT;
-	enum ep_download_kind kind;
+	enum ep_download_kind kind = EP_DOWNLOAD_HTTPS;
 	int64_t t0 = ep_now_ms();
 	int rc;
 

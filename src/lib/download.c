@@ -278,7 +278,7 @@ int ep_download_file(const char *url, const char *dest, const char *expected,
 	struct ep_download_stats local_stats;
 	struct ep_buf shown = EP_BUF_INIT, partial = EP_BUF_INIT, src = EP_BUF_INIT;
 	struct ep_attempt a;
-	enum ep_download_kind kind;
+	enum ep_download_kind kind = EP_DOWNLOAD_HTTPS;
 	int64_t t0 = ep_now_ms();
 	char size[32];
 	int rc;
