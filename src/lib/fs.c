@@ -91,7 +91,7 @@ int ep_fs_fsync_dir(const char *path, struct ep_error *err)
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int ep_fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -121,7 +121,7 @@ int ep_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 		rc = ep_error_sys(err, EP_EIO, "cannot create '%s'", tmp.ptr);
 		goto out;
 	}
-	if (write_all(fd, data, len) || fsync(fd)) {
+	if (ep_fs_write_all(fd, data, len) || fsync(fd)) {
 		rc = ep_error_sys(err, EP_EIO, "cannot write '%s'", path);
 		close(fd);
 		unlink(tmp.ptr);
@@ -249,7 +249,7 @@ static int copy_file(const char *from, const char *to, mode_t mode, struct ep_er
 				rc = ep_error_sys(err, EP_EIO, "cannot read '%s'", from);
 			break;
 		}
-		if (write_all(out, chunk, (size_t)n)) {
+		if (ep_fs_write_all(out, chunk, (size_t)n)) {
 			rc = ep_error_sys(err, EP_EIO, "cannot write '%s'", to);
 			break;
 		}
