@@ -50,5 +50,8 @@ bool ep_cli_wants_help(const char *cmd, int argc, char **argv);
 
 int ep_cmd_help(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_version(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_up(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_down(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_status(struct ep_cli *cli, int argc, char **argv);
 
 #endif
