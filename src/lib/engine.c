@@ -228,12 +228,15 @@ static int startup_failed(struct up *u, const struct ep_health_result *h, struct
 	struct ep_buf tail = EP_BUF_INIT;
 	enum ep_stop_how how = EP_STOP_NONE;
 	int status = h->exit_status;
+	char last[32] = "none";
 
 	if (h->outcome == EP_HEALTH_TIMEOUT) {
 		ep_engine__stop_group(&how, u->out->pid, FAILED_STOP_GRACE_S);
 		(void)ep_proc_wait(u->out->proc, &status, NULL);
 	}
 	(void)ep_pidfile__remove(u->pid_path.ptr, NULL);
+	if (h->last_status)
+		snprintf(last, sizeof(last), "HTTP %d", h->last_status);
 	ep_spawn__log_tail(&tail, u->log_path.ptr, LOG_TAIL_LINES);
 	if (h->outcome == EP_HEALTH_EXITED)
 		ep_error_set(err, EP_EENGINE,
@@ -242,12 +245,12 @@ static int startup_failed(struct up *u, const struct ep_health_result *h, struct
 			     u->id, status, u->log_path.ptr, tail.ptr);
 	else
 		ep_error_set(err, EP_EENGINE,
-			     "engine of pool '%s' not healthy after %lld s (last answer: %s%d); "
+			     "engine of pool '%s' not healthy after %lld s (last answer: %s); "
 			     "stopped it (%s); raise provisioning.startup_timeout_s if the model "
 			     "is large; last lines of '%s':\n%s",
-			     u->id, (long long)(h->ms / 1000), h->last_status ? "HTTP " : "none ",
-			     h->last_status, how == EP_STOP_KILL ? "SIGKILL" : "SIGTERM",
-			     u->log_path.ptr, tail.ptr);
+			     u->id, (long long)(h->ms / 1000), last,
+			     how == EP_STOP_KILL ? "SIGKILL" : "SIGTERM", u->log_path.ptr,
+			     tail.ptr);
 	ep_buf_release(&tail);
 	return err ? err->code : EP_EENGINE;
 }
