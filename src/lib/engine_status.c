@@ -2,14 +2,33 @@
  * `status`: what a PID file says, checked now. Running means the pid lives
  * with the recorded start time; health is asked of the engine itself.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine_internal.h"
 #include "banned.h"
 
 #define STATUS_HEALTH_TIMEOUT_MS 2000
+
+/* Seconds since the process started, from its start time in clock ticks after boot. */
+static int64_t uptime_of(unsigned long long start_ticks, int64_t started_at)
+{
+	FILE *f = fopen("/proc/uptime", "re");
+	long ticks = sysconf(_SC_CLK_TCK);
+	double up = 0;
+	int n = 0;
+
+	if (f) {
+		n = fscanf(f, "%lf", &up);
+		fclose(f);
+	}
+	if (n == 1 && ticks > 0 && start_ticks)
+		return (int64_t)(up - (double)start_ticks / (double)ticks);
+	return started_at ? (int64_t)time(NULL) - started_at : -1;
+}
 
 void ep_engine_status_release(struct ep_engine_status *st)
 {
@@ -53,7 +72,7 @@ int ep_engine_status(struct ep_engine_status *out, const char *runtime_dir, cons
 	out->log_path = rec.log_path;
 	rec.url = rec.engine_version = rec.engine_digest = rec.log_path = NULL;
 	if (out->running) {
-		out->uptime_s = rec.started_at ? (int64_t)time(NULL) - rec.started_at : -1;
+		out->uptime_s = uptime_of(rec.start_time, rec.started_at);
 		if (out->url && !ep_buf_addf(&probe, "%s%s", out->url,
 					     rec.health_path ? rec.health_path : "/health"))
 			ep_http__get(&out->health, NULL, probe.ptr, STATUS_HEALTH_TIMEOUT_MS);
