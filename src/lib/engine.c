@@ -230,13 +230,21 @@ static int startup_failed(struct up *u, const struct ep_health_result *h, struct
 	int status = h->exit_status;
 	char last[32] = "none";
 
+	if (h->last_status)
+		snprintf(last, sizeof(last), "HTTP %d", h->last_status);
+	if (u->out->already)
+		return ep_error_set(
+		    err, EP_EENGINE,
+		    "pool '%s' was started before (pid %d) but is not healthy after "
+		    "%lld s (last answer: %s); see '%s', or stop it with: "
+		    "engine-provisioner down --pool %s",
+		    u->id, (int)u->out->pid, (long long)(h->ms / 1000), last, u->log_path.ptr,
+		    u->id);
 	if (h->outcome == EP_HEALTH_TIMEOUT) {
 		ep_engine__stop_group(&how, u->out->pid, FAILED_STOP_GRACE_S);
 		(void)ep_proc_wait(u->out->proc, &status, NULL);
 	}
 	(void)ep_pidfile__remove(u->pid_path.ptr, NULL);
-	if (h->last_status)
-		snprintf(last, sizeof(last), "HTTP %d", h->last_status);
 	ep_spawn__log_tail(&tail, u->log_path.ptr, LOG_TAIL_LINES);
 	if (h->outcome == EP_HEALTH_EXITED)
 		ep_error_set(err, EP_EENGINE,
@@ -377,7 +385,13 @@ int ep_engine_up(struct ep_running *out, struct ep_prepared *pe, const struct ep
 	}
 	rc = rc ? rc : check_previous(&u, err);
 	if (rc == 1) {
+		/* Started by an earlier `up` that did not see it healthy: finish its job. */
 		rc = 0;
+		if (!ep_fs_exists(u.handoff_path.ptr)) {
+			rc = ep_buf_adds(&u.url, out->url ? out->url : "");
+			rc = rc ? ep_error_set(err, EP_ENOMEM, "out of memory")
+				: become_ready(&u, err);
+		}
 	} else if (!rc) {
 		rc = pick_port(&u, err);
 		rc = rc ? rc : ep_http__base_url(&u.url, pe->host, pe->port);

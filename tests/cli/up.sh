@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# up / down / status against a fixture engine (tests/fixtures/fake-engine.py):
+# up / down / status against a fixture engine (tests/lib/fake_engine.c):
 # health with a loading phase, a bad flag, never healthy, TERM ignored, a
 # taken port, stale and symlinked PID files, secrets and leaked descriptors.
 set -euo pipefail
 . "$EP_SOURCE_DIR/tests/cli_lib.sh"
 
-FAKE=$FIXTURES/fake-engine.py
+FAKE=$EP_BINARY_DIR/tests/lib/ep_fake_engine
 cd "$T_TMP"
 RT=$T_TMP/rt
 export EP_RUNTIME_DIR=$RT
@@ -105,7 +105,7 @@ expect_in "$ERR" "invalid argument: --no-such-flag" "the last log lines are in t
 
 # --- an engine that never becomes healthy
 cfg never.json slow never $BASE
-run "$EP_BIN" up --config never.json --timeout 5
+run "$EP_BIN" up --config never.json --timeout 3
 expect_rc 1 "up of an engine that never becomes healthy"
 expect_in "$ERR" "not healthy after" "the timeout is reported"
 expect_in "$ERR" "HTTP 503" "the last answer is reported"
@@ -125,11 +125,29 @@ expect_rc 0 "down of an engine that ignores TERM"
 expect_in "$OUT" "SIGKILL" "down says it took SIGKILL"
 group_alive "$TPID" && not_ok "no process of its group remains" || ok "no process of its group remains"
 
+# --- an `up` killed while the engine loads: the next `up` finishes its job
+cfg slowload.json loader ok $BASE
+sed -i 's/"FAKE_ENGINE_MODE"/"FAKE_LOADING_POLLS":"12","FAKE_ENGINE_MODE"/' slowload.json
+"$EP_BIN" up --config slowload.json >/dev/null 2>&1 &
+UP_CLI=$!
+for _ in $(seq 1 200); do [ -s "$RT/pids/loader.pid" ] && break; sleep 0.05; done
+kill -KILL "$UP_CLI" 2>/dev/null || true
+wait "$UP_CLI" 2>/dev/null || true
+LPID=$(pid_of loader)
+STARTED+=("$LPID")
+[ ! -e "$RT/engines/loader.json" ] && ok "no handoff file while it loads" || not_ok "no handoff file while it loads"
+run "$EP_BIN" up --config slowload.json
+expect_rc 0 "up after an interrupted up"
+expect_in "$OUT" "already runs" "the engine of the interrupted up is reused"
+[ -e "$RT/engines/loader.json" ] && ok "the handoff file is written once healthy" || not_ok "the handoff file is written once healthy"
+run "$EP_BIN" down --pool loader
+expect_rc 0 "down of the reused engine"
+
 # --- a port already taken
-python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(600)' "$BASE" &
+FAKE_ENGINE_MODE=ok "$FAKE" --port "$BASE" >/dev/null 2>&1 &
 HOLDER=$!
 STARTED+=("$HOLDER")
-for _ in $(seq 1 100); do grep -q ":$(printf '%04X' "$BASE") 00000000:0000 0A" /proc/net/tcp && break; sleep 0.05; done
+for _ in $(seq 1 400); do grep -q ":$(printf '%04X' "$BASE") 00000000:0000 0A" /proc/net/tcp && break; sleep 0.05; done
 run "$EP_BIN" up --config ok.json
 expect_rc 0 "up with the first port taken"
 expect_in "$ERR" "port $BASE on 127.0.0.1 is taken by pid $HOLDER" "says which port was taken and by whom"

@@ -187,6 +187,35 @@ TEST(handoff_and_urls)
 	ep_buf_release(&url);
 }
 
+TEST(log_rotation)
+{
+	struct ep_buf p = EP_BUF_INIT, old = EP_BUF_INIT, tail = EP_BUF_INIT;
+	struct ep_error err = EP_ERROR_INIT;
+	int fd = -1;
+
+	path_in(&p, "e.log");
+	CHECK_INT(ep_spawn__open_log(&fd, p.ptr, 16, &err), 0);
+	CHECK(write(fd, "line one\nline two\nline three\n", 29) == 29);
+	close(fd);
+	ep_spawn__log_tail(&tail, p.ptr, 2);
+	CHECK_STR(tail.ptr, "line two\nline three");
+	/* Over the limit at the next start: kept as .1, a fresh log begins. */
+	CHECK_INT(ep_spawn__open_log(&fd, p.ptr, 16, &err), 0);
+	close(fd);
+	ep_buf_addf(&old, "%s.1", p.ptr);
+	CHECK(ep_fs_exists(old.ptr));
+	ep_buf_reset(&tail);
+	CHECK_INT(ep_buf_read_file(&tail, p.ptr, &err), 0);
+	CHECK_INT(tail.len, 0);
+	/* A log that is a symbolic link is refused. */
+	unlink(p.ptr);
+	CHECK_INT(symlink(old.ptr, p.ptr), 0);
+	CHECK_INT(ep_spawn__open_log(&fd, p.ptr, 16, &err), EP_EUNSAFE);
+	ep_buf_release(&p);
+	ep_buf_release(&old);
+	ep_buf_release(&tail);
+}
+
 static void setup(void) __attribute__((constructor));
 static void setup(void)
 {
@@ -203,4 +232,4 @@ static void teardown(void)
 }
 
 TESTS(T(pidfile_roundtrip), T(pidfile_refusals), T(environment), T(argv), T(port_holder),
-      T(handoff_and_urls))
+      T(handoff_and_urls), T(log_rotation))
