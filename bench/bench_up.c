@@ -56,6 +56,7 @@ static int64_t bare_round(const struct ep_prepared *pe, const struct ep_pool *po
 	po.out_fd = fd;
 	po.err = EP_PROC_TO_OUT;
 	po.own_pgrp = true;
+	po.close_other_fds = true;
 	if (ep_proc_start(&p, &po, NULL)) {
 		fprintf(stderr, "bench_up: cannot start '%s'\n", pe->binary_path);
 		exit(1);

@@ -197,6 +197,7 @@ static int start(struct up *u, struct ep_error *err)
 	po.out_fd = log_fd;
 	po.err = EP_PROC_TO_OUT;
 	po.own_pgrp = true;
+	po.close_other_fds = true;
 	po.pool_id = u->id;
 	rc = ep_proc_start(&u->out->proc, &po, err);
 	close(log_fd);
