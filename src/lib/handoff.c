@@ -65,7 +65,7 @@ int ep_handoff__write(const char *path, const struct ep_prepared *pe, const stru
 	if (rc)
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	else
-		rc = ep_fs_write_atomic(path, red.ptr, red.len, 0644, err);
+		rc = ep_fs_replace(path, red.ptr, red.len, 0644, err);
 	ep_buf_release(&b);
 	ep_buf_release(&red);
 	return rc;

@@ -60,7 +60,7 @@ int ep_pidfile__write(const char *path, const struct ep_pidrec *r, struct ep_err
 	if (rc)
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	else
-		rc = ep_fs_write_atomic(path, b.ptr, b.len, 0644, err);
+		rc = ep_fs_replace(path, b.ptr, b.len, 0644, err);
 	ep_buf_release(&b);
 	return rc;
 }
