@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 {
 	char tmpl[] = "/tmp/ep-bench-up.XXXXXX";
 	struct ep_buf rt = EP_BUF_INIT, st = EP_BUF_INIT, log = EP_BUF_INIT;
+	struct ep_kv fake_env[] = {{"FAKE_LOADING_POLLS", "0"}};
 	struct ep_pool pool;
 	struct ep_prepared pe;
 	int64_t bare[64], ready[64], total[64], over[64], over_total[64], own[64], spawn[64];
@@ -103,6 +104,9 @@ int main(int argc, char **argv)
 	ep_buf_addf(&st, "%s/state", tmpl);
 	ep_buf_addf(&log, "%s/bare.log", tmpl);
 	memset(&pool, 0, sizeof(pool));
+	/* The fixture engine (tests/lib/fake_engine.c) then is healthy once it listens. */
+	pool.provisioning.env = fake_env;
+	pool.provisioning.n_env = 1;
 	pool.id = "bench";
 	pool.model = "bench-model";
 	for (j = 0; j < rounds; j++) {
@@ -123,7 +127,9 @@ int main(int argc, char **argv)
 			ep_strvec_push(&pe.flags, argv[i]);
 		bare[j] = bare_round(&pe, &pool, log.ptr);
 		uo.runtime_dir = rt.ptr;
-		uo.state_dir = st.ptr;
+		/* EP_BENCH_NO_STATE=1: no lock, no proof bundle (to see what they cost). */
+		uo.state_dir =
+		    getenv("EP_BENCH_NO_STATE") && *getenv("EP_BENCH_NO_STATE") ? NULL : st.ptr;
 		t0 = ep_now_ms();
 		if (ep_engine_up(&r, &pe, &pool, &uo, &err)) {
 			fprintf(stderr, "bench_up: %s\n", err.msg);
