@@ -8,7 +8,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libyaml-dev libjansson-dev libssl-dev libsqlite3-dev sqlite3
   libcurl4-openssl-dev libarchive-dev libarchive-tools zstd xz-utils zip unzip
-  ccache clang python3 python3-numpy nodejs npm
+  ccache clang python3 python3-numpy nodejs npm procps
 )
 
 missing=()

@@ -189,6 +189,30 @@ expect_rc 6 "up refuses a symlinked PID file"
 [ "$(cat "$T_TMP/target")" = "precious" ] && ok "the symlink's target is untouched" || not_ok "the symlink's target is untouched"
 rm -f "$RT/pids/fake.pid"
 
+# --- several pools: --all starts and stops each, status lists each
+cat >two.json <<JSON
+{"pools":[
+ {"id":"one","engine":"llamacpp","model":"m1","devices":[0],
+  "provisioning":{"mode":"external","external":{"path":"$FAKE"},"model":{"ref":"$T_TMP/model.gguf"},"ports":[$BASE]}},
+ {"id":"two","engine":"llamacpp","model":"m2","devices":[],
+  "provisioning":{"mode":"external","external":{"path":"$FAKE"},"model":{"ref":"$T_TMP/model.gguf"},"ports":[$BASE]}}]}
+JSON
+run "$EP_BIN" up --config two.json
+expect_rc 2 "up of a config with several pools needs --pool or --all"
+run "$EP_BIN" up --config two.json --all --json
+expect_rc 0 "up --all"
+expect_in "$OUT" '"pool_id":"one"' "up --all --json reports the first pool"
+expect_in "$OUT" '"pool_id":"two"' "up --all --json reports the second pool"
+STARTED+=("$(pid_of one)" "$(pid_of two)")
+expect_in "$(tr '\0' '\n' <"/proc/$(pid_of one)/environ")" "CUDA_VISIBLE_DEVICES=0" "a GPU pool's devices become CUDA_VISIBLE_DEVICES"
+run "$EP_BIN" status
+expect_in "$OUT" "one " "status lists the first pool"
+expect_in "$OUT" "two " "status lists the second pool"
+run "$EP_BIN" down --all
+expect_rc 0 "down --all stops both"
+expect_in "$OUT" "pool 'one': stopped" "down --all stops the first"
+expect_in "$OUT" "pool 'two': stopped" "down --all stops the second"
+
 # --- usage
 run "$EP_BIN" down
 expect_rc 2 "down needs --pool or --all"
