@@ -18,6 +18,13 @@ int ep_fs_mkdirs(const char *path, mode_t mode, struct ep_error *err);
 /* Replace `path` atomically with `len` bytes of `data`. */
 int ep_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		       struct ep_error *err);
+/*
+ * The same, atomic but not durable (no fsync): for runtime files that do not
+ * outlive a reboot anyway (PID and handoff files), where readers must never
+ * see half a file but a crash may lose the latest version.
+ */
+int ep_fs_replace(const char *path, const void *data, size_t len, mode_t mode,
+		  struct ep_error *err);
 /* write(2) all of `len` bytes, resuming after EINTR and short writes; 0 or -1 (errno set). */
 int ep_fs_write_all(int fd, const void *data, size_t len);
 /* fsync a directory (so a rename or create in it is durable). */

@@ -38,12 +38,13 @@ struct ep_proc_opts {
 	int in_fd, out_fd, err_fd;
 	bool own_pgrp; /* start a new process group led by the child */
 	const char *pool_id; /* for narration only */
+	bool close_other_fds; /* close every descriptor above 2 in the child, inherited ones too */
 };
 
 #define EP_PROC_OPTS_INIT                                                                         \
 	{                                                                                          \
 		NULL, NULL, NULL, EP_PROC_NULL, EP_PROC_INHERIT, EP_PROC_INHERIT, -1, -1, -1,      \
-		    false, NULL                                                                    \
+		    false, NULL, false                                                             \
 	}
 
 struct ep_proc;

@@ -72,5 +72,8 @@ int ep_cmd_gc(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_validate(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_doctor(struct ep_cli *cli, int argc, char **argv);
 int ep_cmd_ensure(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_up(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_down(struct ep_cli *cli, int argc, char **argv);
+int ep_cmd_status(struct ep_cli *cli, int argc, char **argv);
 
 #endif

@@ -94,6 +94,37 @@ const struct ep_cli_cmd ep_cli_commands[] = {
      "  --config FILE  keep what this config's pools use\n"
      "  --lock FILE    keep what this lock file pins\n"
      "  --dry-run      report what would be removed, remove nothing\n"},
+    {"up", ep_cmd_up, "ensure pools and start their engines; wait until healthy",
+     "usage: engine-provisioner up --config FILE [--pool ID | --all] [--json]\n"
+     "                             [--runtime-dir DIR] [--timeout SECONDS] [--replica ID]\n"
+     "\n"
+     "Ensures each selected pool, starts its engine in its own process group with a\n"
+     "minimal environment, and waits until its health endpoint answers 200. Then writes\n"
+     "the handoff file <runtime>/engines/<pool>.json. An engine that already runs is\n"
+     "reported and left alone. Files: <runtime>/pids/<pool>.pid, <runtime>/logs/<pool>.log.\n"
+     "\n"
+     "  --config FILE      the pool config\n"
+     "  --pool ID          the pool to start (needed when the config has several)\n"
+     "  --all              start every pool of the config\n"
+     "  --runtime-dir DIR  where handoff, PID and log files go\n"
+     "                     (default: $EP_RUNTIME_DIR, else ./.runtime)\n"
+     "  --timeout SECONDS  health wait (default: provisioning.startup_timeout_s, else 120)\n"
+     "  --replica ID       the replica id recorded in the handoff file (default r0)\n"
+     "  --json             one JSON object per pool on stdout\n"},
+    {"down", ep_cmd_down, "stop engines (TERM, then KILL after a grace period)",
+     "usage: engine-provisioner down (--pool ID | --all) [--grace SECONDS] [--json]\n"
+     "                               [--runtime-dir DIR]\n"
+     "\n"
+     "Sends SIGTERM (and SIGCONT) to the engine's process group, SIGKILL after the grace\n"
+     "period (default 10 s), and says which it took; removes the PID and handoff files.\n"
+     "A PID file whose process has another start time is never signalled. Stopping a\n"
+     "pool that does not run succeeds.\n"},
+    {"status", ep_cmd_status, "show the engines this host started, checked now",
+     "usage: engine-provisioner status [--pool ID] [--json] [--runtime-dir DIR]\n"
+     "\n"
+     "For every PID file under the runtime directory: running or not (by pid and process\n"
+     "start time), pid, port, url, uptime, engine version and digest, and the HTTP\n"
+     "status its health endpoint answers now.\n"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -108,8 +108,9 @@ int ep_fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int ep_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		       struct ep_error *err)
+/* Write a temporary beside `path` and rename it into place; fsync both when `durable`. */
+static int replace_file(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+			struct ep_error *err)
 {
 	struct ep_buf tmp = EP_BUF_INIT, dir = EP_BUF_INIT;
 	int fd, rc = 0;
@@ -121,7 +122,7 @@ int ep_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 		rc = ep_error_sys(err, EP_EIO, "cannot create '%s'", tmp.ptr);
 		goto out;
 	}
-	if (ep_fs_write_all(fd, data, len) || fsync(fd)) {
+	if (ep_fs_write_all(fd, data, len) || (durable && fsync(fd))) {
 		rc = ep_error_sys(err, EP_EIO, "cannot write '%s'", path);
 		close(fd);
 		unlink(tmp.ptr);
@@ -137,12 +138,26 @@ int ep_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 		unlink(tmp.ptr);
 		goto out;
 	}
-	ep_fs_dirname(&dir, path);
-	rc = ep_fs_fsync_dir(dir.ptr, err);
+	if (durable) {
+		ep_fs_dirname(&dir, path);
+		rc = ep_fs_fsync_dir(dir.ptr, err);
+	}
 out:
 	ep_buf_release(&tmp);
 	ep_buf_release(&dir);
 	return rc;
+}
+
+int ep_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		       struct ep_error *err)
+{
+	return replace_file(path, data, len, mode, true, err);
+}
+
+int ep_fs_replace(const char *path, const void *data, size_t len, mode_t mode,
+		  struct ep_error *err)
+{
+	return replace_file(path, data, len, mode, false, err);
 }
 
 typedef int (*walk_fn)(const char *path, const struct stat *st, void *ctx, struct ep_error *err);

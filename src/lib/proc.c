@@ -195,6 +195,9 @@ int ep_proc_start(struct ep_proc **out, const struct ep_proc_opts *o, struct ep_
 	rc = rc ? rc : setup_stdio(&fa, o->err, o->err_fd, 2, perr, err);
 	if (!rc && o->cwd)
 		rc = posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
+	/* After the dup2s above: what the caller itself inherited goes too. */
+	if (!rc && o->close_other_fds)
+		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawnattr_setsigmask(&attr, &none);
