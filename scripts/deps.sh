@@ -8,7 +8,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libyaml-dev libjansson-dev libssl-dev libsqlite3-dev sqlite3
   libcurl4-openssl-dev libarchive-dev libarchive-tools zstd xz-utils zip unzip openssl
-  ccache clang python3 python3-numpy nodejs npm
+  ccache clang python3 python3-numpy
   podman docker-registry procps
 )
 
@@ -16,6 +16,11 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# npm fetches the pinned llama.cpp source bundle; some hosts have Node.js from
+# another repository with npm built in, and Debian's npm would conflict with it.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

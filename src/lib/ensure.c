@@ -11,6 +11,7 @@
 #include "ep/catalog.h"
 #include "ep/ensure.h"
 #include "ep/fs.h"
+#include "ep/lockfile.h"
 #include "ep/log.h"
 #include "ep/model.h"
 #include "ep/preflight.h"
@@ -114,6 +115,31 @@ static int prepare(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct ep
 	return rc;
 }
 
+/*
+ * ensure --locked: the pool must be in the lock file, and what the config
+ * itself pins (a binary's checksum, a container's mode) must agree with it
+ * before anything is fetched. What the pool resolves to (a commit, an image
+ * digest) is checked by its mode as soon as it is known.
+ */
+static int locked_entry(const struct ep_lockfile_entry **out, const struct ep_lockfile *lock,
+			const struct ep_pool *pool, struct ep_error *err)
+{
+	const struct ep_provisioning *pv = &pool->provisioning;
+	int rc;
+
+	*out = NULL;
+	if (!lock)
+		return 0;
+	rc = ep_lockfile_check(lock, pool->id, "mode", ep_mode_name(pv->mode), err);
+	if (!rc && pv->mode == EP_MODE_BINARY)
+		rc = ep_lockfile_check(lock, pool->id, "binary_checksum", pv->binary.checksum, err);
+	if (!rc && pv->mode == EP_MODE_SOURCE)
+		rc = ep_lockfile_check(lock, pool->id, "repo", pv->source.repo, err);
+	if (!rc)
+		*out = ep_lockfile_find(lock, pool->id);
+	return rc;
+}
+
 int ep_ensure_pool(struct ep_prepared *out, const struct ep_config *cfg, const struct ep_pool *pool,
 		   const struct ep_ensure_opts *opts, struct ep_error *err)
 {
@@ -124,6 +150,8 @@ int ep_ensure_pool(struct ep_prepared *out, const struct ep_config *cfg, const s
 	struct ep_catalog *cat = NULL;
 	struct ep_buf text = EP_BUF_INIT;
 	struct ep_catalog_run run;
+	struct ep_lockfile *lock = NULL;
+	const struct ep_lockfile_entry *locked = NULL;
 	int64_t start = ep_now_ms();
 	int rc;
 
@@ -132,12 +160,9 @@ int ep_ensure_pool(struct ep_prepared *out, const struct ep_config *cfg, const s
 	ep_preflight_init(&pf);
 	memset(&plan, 0, sizeof(plan));
 	memset(&ctx, 0, sizeof(ctx));
-	if (opts->locked_path)
-		return ep_error_set(
-		    err, EP_EUSAGE,
-		    "ensure --locked '%s': lock files are not available in this build",
-		    opts->locked_path);
-	rc = ep_plan_build(&plan, pool, err);
+	rc = opts->locked_path ? ep_lockfile_load(&lock, opts->locked_path, err) : 0;
+	rc = rc ? rc : locked_entry(&locked, lock, pool, err);
+	rc = rc ? rc : ep_plan_build(&plan, pool, err);
 	rc = rc ? rc : ep_proof_open(&proof, opts->state_dir, pool->id, err);
 	if (!rc && !ep_plan_to_json(&text, &plan))
 		proof_put(proof, "plan.json", text.ptr, pool->id);
@@ -156,6 +181,8 @@ int ep_ensure_pool(struct ep_prepared *out, const struct ep_config *cfg, const s
 		ctx.catalog = cat;
 		ctx.proof = proof;
 		ctx.preflight = &pf;
+		ctx.lock = lock;
+		ctx.locked_digest = locked ? locked->image_digest : NULL;
 		rc = prepare(out, &ctx, err);
 	}
 	if (rc)
@@ -183,6 +210,7 @@ int ep_ensure_pool(struct ep_prepared *out, const struct ep_config *cfg, const s
 		   : ctx.outcome ? ctx.outcome
 				 : "done");
 	ep_proof_close(proof);
+	ep_lockfile_free(lock);
 	ep_preflight_release(&pf);
 	if (plan.pool_id || plan.steps)
 		ep_plan_release(&plan);

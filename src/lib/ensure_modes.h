@@ -9,6 +9,7 @@
 
 #include "ep/catalog.h"
 #include "ep/config.h"
+#include "ep/lockfile.h"
 #include "ep/ensure.h"
 #include "ep/plan.h"
 #include "ep/preflight.h"
@@ -22,7 +23,8 @@ struct ep_ensure_ctx {
 	const struct ep_plan *plan; /* normalized runtime and CMake flags */
 	struct ep_catalog *catalog; /* may be NULL */
 	struct ep_proof *proof;     /* may be NULL */
-	const char *locked_digest;  /* ensure --locked: the lock file's engine_digest, or NULL */
+	const struct ep_lockfile *lock; /* ensure --locked: what the lock file pins, or NULL */
+	const char *locked_digest;  /* containers: the lock file's image digest, or NULL */
 	const struct ep_preflight *preflight; /* what preflight found (compilers, CUDA, generator) */
 	const char *outcome; /* set by the mode for the catalog: "built", "reused", ... */
 };

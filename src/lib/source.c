@@ -18,6 +18,7 @@
 #include "ep/flags.h"
 #include "ep/fs.h"
 #include "ep/lock.h"
+#include "ep/lockfile.h"
 #include "ep/log.h"
 #include "ep/proc.h"
 #include "ep/provider.h"
@@ -363,6 +364,11 @@ int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct
 		memcpy(j.sha, j.ref, 41);
 	else if (ep_git__cached_ref(j.sha, j.base.ptr, j.repo.ptr, j.ref))
 		j.sha[0] = '\0';
+	if (j.sha[0] && ctx->lock) {
+		rc = ep_lockfile_check(ctx->lock, id, "commit", j.sha, err);
+		if (rc)
+			goto out;
+	}
 	if (j.sha[0]) {
 		rc = make_key(&j);
 		rc = rc ? rc : ep_store_lookup(&e, j.store.ptr, j.key.ptr, err);
@@ -371,6 +377,8 @@ int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct
 	}
 	rc = ep_git__resolve(j.sha, &kind, j.base.ptr, j.repo.ptr, j.ref, ctx->opts->offline,
 			     ctx->opts->no_wait, id, err);
+	if (!rc && ctx->lock)
+		rc = ep_lockfile_check(ctx->lock, id, "commit", j.sha, err);
 	rc = rc ? rc : make_key(&j);
 	if (rc)
 		goto out;
