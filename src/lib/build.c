@@ -111,7 +111,14 @@ static void build_env(struct ep_strvec *env, const struct ep_build_req *req)
 	char **e;
 
 	for (e = environ; *e; e++)
-		ep_strvec_push(env, *e);
+		if (!req->path_prepend || strncmp(*e, "PATH=", 5))
+			ep_strvec_push(env, *e);
+	if (req->path_prepend) {
+		const char *path = getenv("PATH");
+
+		ep_strvec_pushf(env, "PATH=%s%s%s", req->path_prepend, path ? ":" : "",
+				path ? path : "");
+	}
 	if (req->ccache_basedir && !getenv("CCACHE_BASEDIR")) {
 		ep_strvec_pushf(env, "CCACHE_BASEDIR=%s", req->ccache_basedir);
 		ep_strvec_push(env, "CCACHE_NOHASHDIR=1");

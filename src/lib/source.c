@@ -16,7 +16,9 @@
 #include <jansson.h>
 
 #include "ep/flags.h"
+#include "ep/cuda.h"
 #include "ep/fs.h"
+#include "ep/gpu.h"
 #include "ep/lock.h"
 #include "ep/lockfile.h"
 #include "ep/log.h"
@@ -241,11 +243,65 @@ out:
 }
 
 /* Check out (when not done before), build, and install. */
+/*
+ * A CUDA configure that failed is tried once more with a host compiler nvcc
+ * supports (the newest g++-N it accepts) and a clean CMake cache; when there
+ * is none, or that fails too, the first error stands.
+ */
+static int retry_with_host_compiler(struct ep_build_req *req, struct ep_strvec *flags, int rc,
+				    struct ep_error *err)
+{
+	struct ep_cuda_toolkit tk;
+	struct ep_buf host = EP_BUF_INIT;
+	struct ep_error first = *err, again = EP_ERROR_INIT;
+
+	memset(&tk, 0, sizeof(tk));
+	if (ep_cuda_find_toolkit(&tk, NULL, &again) || ep_cuda_find_host_compiler(&host, &tk, NULL)) {
+		ep_cuda_toolkit_release(&tk);
+		ep_buf_release(&host);
+		return rc;
+	}
+	ep_narrate(EP_LOG_WARN, "cmake", "retry", host.ptr, req->pool_id, -1,
+		   "CUDA configure failed; retrying once with host compiler '%s'", host.ptr);
+	ep_strvec_pushf(flags, "-DCMAKE_CUDA_HOST_COMPILER=%s", host.ptr);
+	req->clear_cache = true;
+	rc = ep_build__run(req, &again);
+	if (rc)
+		*err = first;
+	ep_cuda_toolkit_release(&tk);
+	ep_buf_release(&host);
+	return rc;
+}
+
+/*
+ * A CUDA build must prove it uses the GPU before it is published: the
+ * built server's --list-devices must name a CUDA device. A build that came
+ * out CPU-only is the failure users of other tools meet most; here it is an
+ * error, and nothing reaches the store.
+ */
+static int prove_cuda(struct source_job *j, const char *bdir, struct ep_error *err)
+{
+	struct ep_buf bin = EP_BUF_INIT, devices = EP_BUF_INIT;
+	int rc;
+
+	ep_buf_addf(&bin, "%s/bin/%s", bdir, j->target);
+	rc = ep_gpu_engine_cuda_devices(&devices, bin.ptr, NULL, err);
+	if (!rc)
+		ep_narrate(EP_LOG_INFO, "gpu", "proof", j->target, j->ctx->pool->id, -1,
+			   "the built engine lists its CUDA devices: %s", devices.ptr);
+	else
+		ep_error_prefix(err, "step 'cmake-build'");
+	ep_buf_release(&bin);
+	ep_buf_release(&devices);
+	return rc;
+}
+
 static int build_and_install(struct ep_store_entry *e, struct source_job *j, struct ep_error *err)
 {
 	struct ep_ensure_ctx *ctx = j->ctx;
 	struct ep_buf tree = EP_BUF_INIT, srcdir = EP_BUF_INIT, bdir = EP_BUF_INIT,
-		      mark = EP_BUF_INIT, mirror = EP_BUF_INIT, p = EP_BUF_INIT;
+		      mark = EP_BUF_INIT, mirror = EP_BUF_INIT, p = EP_BUF_INIT,
+		      nvcc_dir = EP_BUF_INIT;
 	struct ep_strvec flags = EP_STRVEC_INIT, scratch = EP_STRVEC_INIT;
 	struct ep_build_req req;
 	bool mapped = false;
@@ -284,7 +340,13 @@ static int build_and_install(struct ep_store_entry *e, struct source_job *j, str
 	req.clear_cache = mapped;
 	req.progress = ctx->opts->progress;
 	req.pool_id = ctx->pool->id;
+	if (ctx->preflight && ctx->preflight->nvcc) {
+		ep_fs_dirname(&nvcc_dir, ctx->preflight->nvcc);
+		req.path_prepend = nvcc_dir.ptr;
+	}
 	rc = rc ? rc : ep_build__run(&req, err);
+	if (rc == EP_EBUILD && ctx->preflight && ctx->preflight->cuda)
+		rc = retry_with_host_compiler(&req, &flags, rc, err);
 	ep_buf_reset(&p);
 	if (ctx->proof) {
 		ep_buf_reset(&p);
@@ -296,7 +358,10 @@ static int build_and_install(struct ep_store_entry *e, struct source_job *j, str
 		if (ep_fs_exists(p.ptr))
 			ep_proof_copy(ctx->proof, "build.log", p.ptr, NULL);
 	}
+	if (!rc && ctx->preflight && ctx->preflight->cuda)
+		rc = prove_cuda(j, bdir.ptr, err);
 	rc = rc ? rc : install(e, j, bdir.ptr, err);
+	ep_buf_release(&nvcc_dir);
 	ep_strvec_release(&flags);
 	ep_strvec_release(&scratch);
 	ep_buf_release(&tree);

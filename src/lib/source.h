@@ -59,6 +59,7 @@ struct ep_build_req {
 	bool clear_cache;		     /* deprecated CUDA flags were mapped */
 	const char *ccache_basedir;	     /* shared root of the build trees, for ccache */
 	bool progress;			     /* narrate [n/N] progress events */
+	const char *path_prepend;	     /* a directory put first on PATH (nvcc's), or NULL */
 	const char *pool_id;
 };
 

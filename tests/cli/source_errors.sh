@@ -37,8 +37,28 @@ expect_rc 2 "two pools need --pool or --all"
 run "$EP_BIN" ensure --config "$T_TMP/two.yaml" --pool nope
 expect_rc 2 "unknown pool"
 run "$EP_BIN" ensure --config "$T_TMP/two.yaml" --all --locked "$T_TMP/engines.lock"
-expect_rc 2 "--locked is refused until lock files exist"
-expect_in "$ERR" "lock files are not available" "and says so"
+expect_rc 1 "--locked with a missing lock file"
+expect_in "$ERR" "engines.lock" "the error names the lock file"
+
+# --locked: the lock pins the commit a ref resolved to; a config whose ref now
+# resolves elsewhere is refused before anything is built.
+config "$T_TMP/l.yaml" "$(pool lp v1 "" "")"
+run "$EP_BIN" ensure --config "$T_TMP/l.yaml" --json
+expect_rc 0 "ensure before locking"
+"$EP_BIN" catalog lock --config "$T_TMP/l.yaml" >"$T_TMP/engines.lock"
+expect_in "$(cat "$T_TMP/engines.lock")" "$V1" "the lock pins v1's commit"
+run "$EP_BIN" ensure --config "$T_TMP/l.yaml" --locked "$T_TMP/engines.lock" --json
+expect_rc 0 "ensure --locked with the same resolution"
+config "$T_TMP/l.yaml" "$(pool lp v2 "" "")"
+: >"$TOOLS_LOG"
+run "$EP_BIN" ensure --config "$T_TMP/l.yaml" --locked "$T_TMP/engines.lock" --json
+expect_rc 6 "ensure --locked refuses a ref that resolves to another commit"
+expect_in "$ERR" "$V2" "the error names the new commit"
+expect_in "$ERR" "$V1" "and the pinned one"
+expect_in "$(count_configure)" "0" "nothing was built"
+config "$T_TMP/l2.yaml" "$(pool other v1 "" "")"
+run "$EP_BIN" ensure --config "$T_TMP/l2.yaml" --locked "$T_TMP/engines.lock" --json
+expect_rc 6 "a pool missing from the lock is refused"
 run "$EP_BIN" ensure
 expect_rc 2 "--config is required"
 finish

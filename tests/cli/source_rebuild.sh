@@ -32,12 +32,12 @@ run "$EP_BIN" ensure --config "$T_TMP/c.yaml" --json
 if [ "$OUT" = "$FIRST" ]; then ok "same inputs, same PreparedEngine"; else not_ok "PreparedEngine differs: $OUT"; fi
 
 # Runtime flags only: nothing rebuilt, new flags reported.
-config "$T_TMP/c.yaml" "$(pool p1 v2 "" "--metrics, --port-not-a-build-input")"
+config "$T_TMP/c.yaml" "$(pool p1 v2 "" "--metrics, --parallel, \"4\"")"
 : >"$TOOLS_LOG"
 run "$EP_BIN" ensure --config "$T_TMP/c.yaml" --json
 expect_rc 0 "runtime flag change"
 expect_in "$(wc -l <"$TOOLS_LOG")" "0" "runtime flag change runs no tool"
-expect_in "$OUT" "--port-not-a-build-input" "the new flags are reported"
+expect_in "$OUT" "\"--parallel\",\"4\"" "the new flags are reported"
 expect_in "$(store_entries)" "1" "still one entry"
 
 # Two pools with the same build inputs share one entry.
