@@ -90,6 +90,7 @@ static int collect(struct ep_proc *p, struct ep_buf *outb, const char *binary, i
 	for (;;) {
 		int64_t left = deadline - ep_now_ms();
 		ssize_t n;
+		int r;
 
 		if (left <= 0) {
 			kill(ep_proc_pid(p), SIGKILL);
@@ -98,8 +99,11 @@ static int collect(struct ep_proc *p, struct ep_buf *outb, const char *binary, i
 					    "'%s --version' did not finish within %d s", binary,
 					    PROBE_TIMEOUT_MS / 1000);
 		}
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno != EINTR)
 			break;
+		if (r <= 0)
+			continue; /* the deadline is checked above; read() would block */
 		n = read(pfd.fd, chunk, sizeof(chunk));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;

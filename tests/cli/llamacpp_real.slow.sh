@@ -8,33 +8,16 @@
 set -euo pipefail
 . "$(dirname "$0")/../cli_lib.sh"
 
-BUNDLE=$("$EP_SOURCE_DIR/scripts/llama-bundle.sh")
-COMMIT=$("$EP_SOURCE_DIR/scripts/llama-bundle.sh" --commit)
+. "$FIXTURES/llama_real.sh"
 echo "not a model" >"$T_TMP/model.gguf"
-cat >"$T_TMP/c.yaml" <<C
-pools:
-  - id: llama-cpu
-    engine: llamacpp
-    model: fixture
-    devices: []
-    provisioning:
-      mode: source
-      source:
-        repo: $BUNDLE
-        ref: $COMMIT
-        build:
-          cmake_flags: [-DGGML_CUDA=OFF]
-      model:
-        ref: $T_TMP/model.gguf
-      flags: [--metrics]
-C
+llama_pool llama-cpu "$T_TMP/model.gguf" >"$T_TMP/c.yaml"
 run "$EP_BIN" ensure --config "$T_TMP/c.yaml" --json
 expect_rc 0 "llama.cpp builds from the bundle"
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2]))' "$OUT" "$1" 2>/dev/null || true; }
 expect_in "$(field build_ref)" "$COMMIT" "build_ref is the bundle's commit"
 BIN=$(field binary_path)
 FIRST=$OUT
-rm -rf "$EP_STATE_DIR/builds"
+rm -rf "$EP_STATE_DIR/builds" # only this test deletes it, after the build
 run "$BIN" --version
 expect_rc 0 "the store's llama-server runs without its build tree"
 expect_in "$OUT$ERR" "version: " "and prints its version"

@@ -47,12 +47,12 @@ alive "$PID" && ok "the engine runs" || not_ok "the engine runs"
 H=$(cat "$RT/engines/fake.json")
 for k in '"engine": "llamacpp"' '"engine_version": "b4242-fake0001"' '"provisioning_mode": "external"' \
 	"\"url\": \"http://127.0.0.1:$BASE\"" '"pool_id": "fake"' '"replica_id": "r0"' \
-	"\"path\": \"$T_TMP/model.gguf\"" '"flags": ["--parallel", "1"'; do
+	"\"path\": \"$T_TMP/model.gguf\"" '"flags": ["--n-gpu-layers", "0", "--parallel", "1"'; do
 	expect_in "$H" "$k" "handoff has $k"
 done
 [ "$(ps -o pgid= -p "$PID" | tr -d ' ')" = "$PID" ] && ok "own process group" || not_ok "own process group"
 CMD=$(tr '\0' ' ' <"/proc/$PID/cmdline")
-expect_in "$CMD" "--model $T_TMP/model.gguf --host 127.0.0.1 --port $BASE --parallel 1" "argv is model, host, port, flags"
+expect_in "$CMD" "--model $T_TMP/model.gguf --host 127.0.0.1 --port $BASE --n-gpu-layers 0 --parallel 1" "argv is model, host, port, normalized flags (a CPU engine gets --n-gpu-layers 0)"
 expect_not_in "$CMD" "$SECRET" "secret not in /proc/<pid>/cmdline"
 ENVIRON=$(tr '\0' '\n' <"/proc/$PID/environ")
 expect_in "$ENVIRON" "HF_TOKEN=$SECRET" "the secret reaches the engine's environment"

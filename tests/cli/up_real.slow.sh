@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End to end with the real llama.cpp server: build llama-server (CPU) from the
-# pinned bundle, make a tiny random-weight model, then `up` -> health 200 ->
+# End to end with the real llama.cpp server: `up` of a CPU source pool of the
+# pinned bundle (ensure builds llama-server into the store, shared with
+# llamacpp_real), a tiny random-weight model, then health 200 ->
 # a /completion request returns tokens -> `status` shows it -> `down` -> no
 # process of its group remains, PID and handoff files gone.
 set -euo pipefail
@@ -8,8 +9,7 @@ set -euo pipefail
 
 cd "$T_TMP"
 export EP_RUNTIME_DIR=$T_TMP/rt
-BUNDLE=$("$EP_SOURCE_DIR/scripts/llama-bundle.sh")
-COMMIT=$("$EP_SOURCE_DIR/scripts/llama-bundle.sh" --commit)
+. "$FIXTURES/llama_real.sh"
 ENGINE_PID=""
 cleanup() {
 	[ -n "$ENGINE_PID" ] && kill -KILL -- "-$ENGINE_PID" 2>/dev/null || true
@@ -17,18 +17,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The server target only, CPU, with ccache (the layout keeps ccache's
-# relative paths stable from run to run).
-git clone -q "$BUNDLE" llama.cpp
+# The tiny model is written with the pinned source's own gguf-py.
+git clone -q "$BUNDLE" llama.cpp 2>/dev/null
 git -C llama.cpp checkout -q "$COMMIT"
-cmake -S llama.cpp -B llama.cpp/build -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-	-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-	-DCMAKE_BUILD_RPATH_USE_ORIGIN=ON >cmake.log 2>&1 || { tail -30 cmake.log; exit 1; }
-cmake --build llama.cpp/build --target llama-server >build.log 2>&1 || { tail -30 build.log; exit 1; }
-SERVER=$T_TMP/llama.cpp/build/bin/llama-server
-[ -x "$SERVER" ] && ok "llama-server built from the pinned bundle" || not_ok "llama-server built"
-
 PY=python3
 for p in /usr/bin/python3 python3; do
 	if "$p" -c 'import numpy' 2>/dev/null; then PY=$p; break; fi
@@ -36,15 +27,11 @@ done
 "$PY" "$EP_SOURCE_DIR/tests/fixtures/make-tiny-model.py" llama.cpp tiny.gguf
 [ -s tiny.gguf ] && ok "tiny model made" || not_ok "tiny model made"
 
+# up = ensure (the engine is built from the bundle into the store, or reused)
+# + spawn + health + handoff.
 PORT=$((20000 + $$ % 20000))
-cat >cfg.json <<JSON
-{"pools":[{"id":"tiny-cpu","engine":"llamacpp","model":"tiny-random","devices":[],
-  "provisioning":{"mode":"external","external":{"path":"$SERVER"},
-    "model":{"ref":"$T_TMP/tiny.gguf"},"ports":[$PORT],"startup_timeout_s":300,
-    "flags":["--parallel","1","--ctx-size","256"]}}]}
-JSON
-
-run "$EP_BIN" up --config cfg.json
+llama_pool tiny-cpu "$T_TMP/tiny.gguf" "$PORT" '--parallel, "1", --ctx-size, "256"' >cfg.yaml
+run "$EP_BIN" up --config cfg.yaml
 expect_rc 0 "up starts the real llama-server"
 ENGINE_PID=$(head -1 rt/pids/tiny-cpu.pid 2>/dev/null || true)
 URL=$(sed -n 's/^url //p' rt/pids/tiny-cpu.pid 2>/dev/null || true)

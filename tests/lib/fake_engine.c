@@ -76,6 +76,11 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa;
 	int i, one = 1, fd;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		/* what llama-server prints, so external mode can describe it */
+		printf("version: 1 (fa4e000)\nbuilt with a C compiler for a test\n");
+		return 0;
+	}
 	printf("fake-engine pid %d mode %s argv", (int)getpid(), mode);
 	for (i = 1; i < argc; i++)
 		printf(" %s", argv[i]);
