@@ -6,7 +6,6 @@ measured in the same run.
 usage: bench/bench_plan.py BUILD_DIR [POOLS] [RUNS]
 """
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -42,16 +41,18 @@ def config(n):
 
 
 def measure(argv):
+    """Median wall time, and the largest max RSS of the runs as /usr/bin/time reports it
+    (a child forked by Python would carry Python's own RSS into its figure)."""
     times, rss = [], 0
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append((time.perf_counter() - t0) * 1000)
-        if p.returncode != 0:
-            sys.exit(f"{argv} failed with {p.returncode}")
-        rss = max(rss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-        del before
+    with tempfile.NamedTemporaryFile() as rf:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rf.name] + argv,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times.append((time.perf_counter() - t0) * 1000)
+            if p.returncode != 0:
+                sys.exit(f"{argv} failed with {p.returncode}")
+            rss = max(rss, int(open(rf.name).read().split()[-1]))
     return statistics.median(times), rss
 
 

@@ -9,7 +9,7 @@ PKGS=(
   libyaml-dev libjansson-dev libssl-dev libsqlite3-dev sqlite3
   libcurl4-openssl-dev libarchive-dev libarchive-tools zstd xz-utils zip unzip openssl
   ccache clang python3 python3-numpy
-  podman docker-registry procps
+  podman docker-registry procps time
 )
 
 missing=()
