@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "suggest.h"
 #include "banned.h"
 
 /* Append one diagnostic; on overflow, remember that some were dropped. */
@@ -153,35 +154,6 @@ int ep_config_diags_format(struct ep_buf *out, const char *path, const struct ep
 	return rc;
 }
 
-/* Levenshtein distance, capped: strings longer than 64 bytes are never "near". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[65];
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 const char *ep_config__nearest(const char *s, const char *const *choices)
 {
 	const char *best = NULL;
@@ -190,7 +162,7 @@ const char *ep_config__nearest(const char *s, const char *const *choices)
 	if (limit < 2)
 		limit = 2;
 	for (; *choices; choices++) {
-		size_t dist = edit_distance(s, *choices);
+		size_t dist = ep_suggest__distance(s, *choices);
 
 		if (dist < best_d) {
 			best_d = dist;

@@ -8,6 +8,7 @@
 
 #include "ep/buf.h"
 #include "flags_internal.h"
+#include "suggest.h"
 #include "banned.h"
 
 char *ep_flags__spelling(const char *tok, const char **inline_value)
@@ -37,39 +38,12 @@ bool ep_flags__in(const char *const *names, const char *s)
 	return false;
 }
 
-/* Levenshtein distance of a and b, with one row of the table. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, row[128];
-
-	if (lb >= sizeof(row) / sizeof(row[0]))
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
 /* Consider every spelling in `names` as a match for `name`, keeping the nearest. */
 static void consider(const char *const *names, const char *name, const char *canonical,
 		     size_t *best, const char **out)
 {
 	for (; names && *names; names++) {
-		size_t d = edit_distance(name, *names);
+		size_t d = ep_suggest__distance(name, *names);
 
 		if (d < *best) {
 			*best = d;
