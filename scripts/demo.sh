@@ -29,7 +29,11 @@ if [ ! -s "$demo/tiny.gguf" ]; then
   rm -rf "$demo/llama-src"
   git clone -q "$bundle" "$demo/llama-src" 2>/dev/null
   git -C "$demo/llama-src" checkout -q "$commit"
-  python3 "$root/tests/fixtures/make-tiny-model.py" "$demo/llama-src" "$demo/tiny.gguf"
+  py=python3 # Debian's python3-numpy belongs to /usr/bin/python3, which may not be first on PATH
+  for p in /usr/bin/python3 python3; do
+    if "$p" -c 'import numpy' 2>/dev/null; then py=$p; break; fi
+  done
+  "$py" "$root/tests/fixtures/make-tiny-model.py" "$demo/llama-src" "$demo/tiny.gguf"
   rm -rf "$demo/llama-src"
 fi
 

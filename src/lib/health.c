@@ -18,6 +18,7 @@
 
 #include "ep/log.h"
 #include "engine_internal.h"
+#include "ep/external.h"
 #include "banned.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
@@ -168,7 +169,7 @@ int ep_health__version(char **out, const char *url)
 	if (!json_is_string(v))
 		v = json_object_get(root, "version");
 	if (json_is_string(v))
-		*out = strdup(json_string_value(v));
+		ep_engine_version_parse(out, json_string_value(v)); /* "b7000 (de3ff81)", as ensure says */
 	json_decref(root);
 	return *out ? 0 : EP_ENOTFOUND;
 }

@@ -17,6 +17,7 @@
 
 #include "ep/flags.h"
 #include "ep/cuda.h"
+#include "ep/external.h"
 #include "ep/fs.h"
 #include "ep/gpu.h"
 #include "ep/lock.h"
@@ -160,37 +161,22 @@ static int answer(struct ep_prepared *out, struct source_job *j, const struct ep
 }
 
 /*
- * Run the built binary's --version: "version: 7000 (de3ff81)" becomes
- * "b7000 (de3ff81)"; any other version text is kept as it is.
+ * Run the built binary's --version, normalized as every mode reports it
+ * ("b7000 (de3ff81)"; ep_engine_version_probe): a binary that does not run
+ * is a failed build.
  */
 static int engine_version(struct ep_buf *out, const char *binary, struct ep_error *err)
 {
-	struct ep_proc_opts o = EP_PROC_OPTS_INIT;
-	struct ep_buf text = EP_BUF_INIT;
-	const char *argv[] = {binary, "--version", NULL};
-	const char *v;
-	size_t n;
-	int rc, status = 0;
+	char *v = NULL;
+	int rc = ep_engine_version_probe(&v, binary, err);
 
-	ep_buf_init(&text, 1u << 16);
-	o.argv = argv;
-	o.out = EP_PROC_PIPE;
-	o.err = EP_PROC_TO_OUT;
-	rc = ep_proc_run(&o, &text, &status, err);
-	if (!rc && status)
-		rc = ep_error_set(err, EP_EBUILD, "the built '%s' does not run (exit %d): %s",
-				  binary, status, text.ptr);
-	if (!rc) {
-		v = strstr(text.ptr, "version: ");
-		v = v ? v + 9 : text.ptr;
-		n = strspn(v, "0123456789");
-		/* a bare build number is a release tag ("b7000"); "0.5.0-dev (build 1, ...)" stays
-		 */
-		ep_buf_add(out, "b", n && (v[n] == ' ' || v[n] == '\n' || !v[n]) ? 1 : 0);
-		ep_buf_add(out, v, strcspn(v, "\n"));
-		ep_buf_rtrim(out);
+	if (rc) {
+		ep_error_prefix(err, "the built engine does not run");
+		err->code = EP_EBUILD;
+		return EP_EBUILD;
 	}
-	ep_buf_release(&text);
+	rc = ep_buf_adds(out, v) ? ep_error_set(err, EP_ENOMEM, "out of memory") : 0;
+	free(v);
 	return rc;
 }
 

@@ -39,13 +39,13 @@ cfg ok.json fake ok $BASE
 run "$EP_BIN" up --config ok.json
 expect_rc 0 "up starts the fake engine"
 expect_in "$OUT" "is up at http://127.0.0.1:$BASE" "up prints the url"
-expect_in "$OUT" "b4242-fake0001" "up reports the engine version from /props"
+expect_in "$OUT" "b4242 (fake0001)" "up reports the engine version from /props"
 expect_in "$ERR" "healthy" "health is narrated"
 PID=$(pid_of fake)
 STARTED+=("$PID")
 alive "$PID" && ok "the engine runs" || not_ok "the engine runs"
 H=$(cat "$RT/engines/fake.json")
-for k in '"engine": "llamacpp"' '"engine_version": "b4242-fake0001"' '"provisioning_mode": "external"' \
+for k in '"engine": "llamacpp"' '"engine_version": "b4242 (fake0001)"' '"provisioning_mode": "external"' \
 	"\"url\": \"http://127.0.0.1:$BASE\"" '"pool_id": "fake"' '"replica_id": "r0"' \
 	"\"path\": \"$T_TMP/model.gguf\"" '"flags": ["--n-gpu-layers", "0", "--parallel", "1"'; do
 	expect_in "$H" "$k" "handoff has $k"

@@ -36,7 +36,7 @@ expect_rc 0 "up starts the real llama-server"
 ENGINE_PID=$(head -1 rt/pids/tiny-cpu.pid 2>/dev/null || true)
 URL=$(sed -n 's/^url //p' rt/pids/tiny-cpu.pid 2>/dev/null || true)
 expect_in "$OUT" "is up at" "up reports the url"
-expect_in "$(cat rt/engines/tiny-cpu.json 2>/dev/null)" "\"engine_version\": \"b" "the handoff file has the engine's build"
+expect_in "$(cat rt/engines/tiny-cpu.json 2>/dev/null)" "\"engine_version\": \"b1 (${COMMIT:0:7})\"" "the handoff file has the engine's build, as ensure reports it"
 CODE=$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")
 [ "$CODE" = 200 ] && ok "health answers 200" || not_ok "health answers $CODE"
 REPLY=$(curl -s -X POST "$URL/completion" -H 'Content-Type: application/json' \
