@@ -26,7 +26,10 @@ struct ep_buf {
 };
 
 extern char ep_buf__empty[];
-#define EP_BUF_INIT {ep_buf__empty, 0, 0, 0}
+#define EP_BUF_INIT                    \
+	{                              \
+		ep_buf__empty, 0, 0, 0 \
+	}
 
 void ep_buf_init(struct ep_buf *b, size_t cap);
 void ep_buf_release(struct ep_buf *b);

@@ -21,11 +21,17 @@
 enum ep_engine { EP_ENGINE_LLAMACPP, EP_ENGINE_VLLM, EP_ENGINE_TGI, EP_ENGINE_TRITON };
 #define EP_ENGINE_COUNT 4
 
-enum ep_mode { EP_MODE_SOURCE, EP_MODE_CONTAINER, EP_MODE_PACKAGE, EP_MODE_BINARY, EP_MODE_EXTERNAL };
+enum ep_mode {
+	EP_MODE_SOURCE,
+	EP_MODE_CONTAINER,
+	EP_MODE_PACKAGE,
+	EP_MODE_BINARY,
+	EP_MODE_EXTERNAL
+};
 #define EP_MODE_COUNT 5
 
-const char *ep_engine_name(enum ep_engine e); /* "llamacpp", "vllm", "tgi", "triton" */
-const char *ep_mode_name(enum ep_mode m);     /* "source", "container", ... */
+const char *ep_engine_name(enum ep_engine e);		 /* "llamacpp", "vllm", "tgi", "triton" */
+const char *ep_mode_name(enum ep_mode m);		 /* "source", "container", ... */
 int ep_engine_parse(enum ep_engine *out, const char *s); /* 0 or EP_ENOTFOUND */
 int ep_mode_parse(enum ep_mode *out, const char *s);
 
@@ -49,9 +55,10 @@ struct ep_source_cfg {
 	const char *repo; /* URL, local path or bundle file */
 	const char *ref;  /* tag, branch, short or full SHA */
 	bool submodules;
-	struct ep_strlist cmake_flags; /* as written; ep_flags_normalize_cmake() makes them canonical */
-	const char *generator;         /* NULL: Ninja when present, else Unix Makefiles */
-	const char *cache_dir;         /* NULL: under the state directory */
+	struct ep_strlist
+	    cmake_flags;       /* as written; ep_flags_normalize_cmake() makes them canonical */
+	const char *generator; /* NULL: Ninja when present, else Unix Makefiles */
+	const char *cache_dir; /* NULL: under the state directory */
 	struct ep_pos pos;
 };
 
@@ -70,8 +77,8 @@ struct ep_package_cfg {
 };
 
 struct ep_binary_cfg {
-	const char *url;         /* https, file: or a local path; http only to loopback */
-	const char *checksum;    /* "sha256:<64 hex>", required */
+	const char *url;	 /* https, file: or a local path; http only to loopback */
+	const char *checksum;	 /* "sha256:<64 hex>", required */
 	const char *install_dir; /* optional */
 	struct ep_pos pos;
 };
@@ -100,12 +107,12 @@ struct ep_provisioning {
 	struct ep_binary_cfg binary;
 	struct ep_external_cfg external;
 	struct ep_model_cfg model;
-	const char *host;     /* NULL: 127.0.0.1 */
-	uint16_t *ports;      /* the first is preferred; empty: the engine's default */
+	const char *host; /* NULL: 127.0.0.1 */
+	uint16_t *ports;  /* the first is preferred; empty: the engine's default */
 	size_t n_ports;
-	struct ep_kv *env;    /* passed to the engine only; values may be secrets */
+	struct ep_kv *env; /* passed to the engine only; values may be secrets */
 	size_t n_env;
-	struct ep_strlist flags; /* engine runtime flags as written */
+	struct ep_strlist flags;    /* engine runtime flags as written */
 	uint32_t startup_timeout_s; /* health wait; 0: the default (120 s) */
 	struct ep_pos pos;
 };
@@ -168,14 +175,14 @@ struct ep_config {
 	size_t n_pools;
 	bool has_trust_policy;
 	struct ep_trust_policy_cfg trust_policy; /* catalog.trust_policy */
-	struct ep_config_arena *arena;           /* owns every pointer above */
+	struct ep_config_arena *arena;		 /* owns every pointer above */
 };
 
 /* One problem found in a config. */
 struct ep_config_diag {
 	struct ep_pos pos;
 	char *key_path; /* "pools[1].provisioning.source.ref" ("" for the document) */
-	char *message;  /* what is wrong and what is allowed */
+	char *message;	/* what is wrong and what is allowed */
 };
 
 struct ep_config_diags {
@@ -184,7 +191,10 @@ struct ep_config_diags {
 	size_t alloc;
 };
 
-#define EP_CONFIG_DIAGS_INIT {NULL, 0, 0}
+#define EP_CONFIG_DIAGS_INIT \
+	{                    \
+		NULL, 0, 0   \
+	}
 void ep_config_diags_release(struct ep_config_diags *d);
 /* "FILE:LINE:COL: KEY: MESSAGE" lines, one per diagnostic. */
 int ep_config_diags_format(struct ep_buf *out, const char *path, const struct ep_config_diags *d);

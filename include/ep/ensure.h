@@ -14,15 +14,18 @@
 #include "ep/prepared.h"
 
 struct ep_ensure_opts {
-	const char *state_dir;   /* resolved state directory (absolute) */
-	const char *replica_id;  /* NULL: "r0" */
+	const char *state_dir;	 /* resolved state directory (absolute) */
+	const char *replica_id;	 /* NULL: "r0" */
 	const char *locked_path; /* ensure --locked FILE: refuse resolutions that differ */
-	bool offline;            /* no network: no fetch, no download, no pull */
-	bool no_wait;            /* a held lock is an error naming the holder */
-	bool progress;           /* draw progress bars (stderr is a terminal) */
+	bool offline;		 /* no network: no fetch, no download, no pull */
+	bool no_wait;		 /* a held lock is an error naming the holder */
+	bool progress;		 /* draw progress bars (stderr is a terminal) */
 };
 
-#define EP_ENSURE_OPTS_INIT {NULL, NULL, NULL, false, false, false}
+#define EP_ENSURE_OPTS_INIT                           \
+	{                                             \
+		NULL, NULL, NULL, false, false, false \
+	}
 
 int ep_ensure_pool(struct ep_prepared *out, const struct ep_config *cfg, const struct ep_pool *pool,
 		   const struct ep_ensure_opts *opts, struct ep_error *err);

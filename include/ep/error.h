@@ -21,16 +21,16 @@
 
 enum ep_code {
 	EP_OK = 0,
-	EP_ENOMEM = -1,     /* out of memory */
-	EP_EUSAGE = -2,     /* bad command line */
+	EP_ENOMEM = -1,	    /* out of memory */
+	EP_EUSAGE = -2,	    /* bad command line */
 	EP_ECONFIG = -3,    /* the config is invalid */
 	EP_EPOLICY = -4,    /* the config's policy forbids the step */
 	EP_EPREFLIGHT = -5, /* the host lacks tools */
-	EP_EGPU = -6,       /* GPU, driver or CUDA toolkit unusable */
-	EP_EFETCH = -7,     /* git, download, pull or model fetch failed */
-	EP_EBUILD = -8,     /* configure or build failed */
-	EP_EIO = -9,        /* a file operation failed */
-	EP_EBUSY = -10,     /* a lock is held and waiting was not allowed */
+	EP_EGPU = -6,	    /* GPU, driver or CUDA toolkit unusable */
+	EP_EFETCH = -7,	    /* git, download, pull or model fetch failed */
+	EP_EBUILD = -8,	    /* configure or build failed */
+	EP_EIO = -9,	    /* a file operation failed */
+	EP_EBUSY = -10,	    /* a lock is held and waiting was not allowed */
 	EP_ENOTFOUND = -11, /* a named thing does not exist */
 	EP_EVERIFY = -12,   /* checksum, digest or lock mismatch */
 	EP_EUNSAFE = -13,   /* hostile input refused (archive, path, redirect) */
@@ -48,7 +48,13 @@ struct ep_error {
 	char msg[EP_ERROR_MSG_MAX];
 };
 
-#define EP_ERROR_INIT {0, 0, {0}}
+#define EP_ERROR_INIT     \
+	{                 \
+		0, 0,     \
+		{         \
+			0 \
+		}         \
+	}
 
 /* Record `code` and a formatted message in `err` (which may be NULL); returns `code`. */
 int ep_error_set(struct ep_error *err, int code, const char *fmt, ...) EP_PRINTF(3, 4);

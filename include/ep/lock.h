@@ -17,7 +17,10 @@ struct ep_lock {
 	char *path;
 };
 
-#define EP_LOCK_INIT {-1, NULL}
+#define EP_LOCK_INIT     \
+	{                \
+		-1, NULL \
+	}
 
 /* Take the exclusive lock `name` under `<state>/locks`. */
 int ep_lock_acquire(struct ep_lock *lk, const char *state_dir, const char *name, bool no_wait,

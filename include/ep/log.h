@@ -19,12 +19,12 @@ enum ep_level { EP_LOG_DEBUG, EP_LOG_INFO, EP_LOG_WARN, EP_LOG_ERROR };
 
 struct ep_event {
 	enum ep_level level;
-	const char *actor;  /* the module speaking: "config", "git", "cmake", "gpu" ... */
-	const char *action; /* what it did: "clone", "configure", "fail-fast" ... */
-	const char *target; /* what it did it to (a pool, a ref, a path); may be NULL */
-	const char *pool_id;  /* may be NULL */
-	const char *human;    /* one readable sentence, already redacted */
-	int64_t duration_ms;  /* -1 when it does not apply */
+	const char *actor;   /* the module speaking: "config", "git", "cmake", "gpu" ... */
+	const char *action;  /* what it did: "clone", "configure", "fail-fast" ... */
+	const char *target;  /* what it did it to (a pool, a ref, a path); may be NULL */
+	const char *pool_id; /* may be NULL */
+	const char *human;   /* one readable sentence, already redacted */
+	int64_t duration_ms; /* -1 when it does not apply */
 };
 
 typedef void (*ep_log_sink_fn)(const struct ep_event *ev, void *ctx);

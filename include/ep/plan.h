@@ -33,8 +33,8 @@ struct ep_plan {
 	struct ep_plan_step *steps;
 	size_t n_steps;
 	struct ep_strvec runtime_flags; /* normalized */
-	struct ep_strvec cmake_flags;   /* normalized (source mode), else empty */
-	struct ep_strvec warnings;      /* from normalization */
+	struct ep_strvec cmake_flags;	/* normalized (source mode), else empty */
+	struct ep_strvec warnings;	/* from normalization */
 };
 
 /* Build the plan for one pool. Returns 0, or EP_ECONFIG when its flags are invalid. */

@@ -15,17 +15,17 @@
 
 /* What a source build needs to know of the host after preflight. */
 struct ep_preflight {
-	bool cuda;            /* the build turns CUDA on */
+	bool cuda;	      /* the build turns CUDA on */
 	char *cuda_archs;     /* "86;90" from the pool's GPUs, or NULL when the config names them */
 	char *cuda_root;      /* toolkit root, or NULL */
-	char *nvcc;           /* nvcc path, or NULL */
+	char *nvcc;	      /* nvcc path, or NULL */
 	char *cuda_version;   /* "13.0", or NULL */
 	char *driver_version; /* "550.54.14" / CUDA "12.4", or NULL */
-	char *cc_id;          /* C compiler identity and version, e.g. "gcc 12.2.0" */
-	char *cxx_id;         /* C++ compiler identity and version */
+	char *cc_id;	      /* C compiler identity and version, e.g. "gcc 12.2.0" */
+	char *cxx_id;	      /* C++ compiler identity and version */
 	char *generator;      /* "Ninja" or "Unix Makefiles" */
 	char *cuda_host_compiler; /* a g++ nvcc accepts, when c++ is too new for it; else NULL */
-	char *findings;       /* a readable report for the proof bundle */
+	char *findings;		  /* a readable report for the proof bundle */
 	struct ep_strvec cmake_extra; /* -D flags preflight adds (CUDAToolkit_ROOT, ...) */
 };
 

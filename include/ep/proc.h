@@ -24,27 +24,27 @@
 
 enum ep_proc_stdio {
 	EP_PROC_INHERIT, /* the parent's descriptor */
-	EP_PROC_NULL,    /* /dev/null */
-	EP_PROC_PIPE,    /* a pipe the parent reads (stdout/stderr) or writes (stdin) */
-	EP_PROC_FD,      /* the descriptor in in_fd/out_fd/err_fd */
-	EP_PROC_TO_OUT,  /* stderr only: wherever stdout goes */
+	EP_PROC_NULL,	 /* /dev/null */
+	EP_PROC_PIPE,	 /* a pipe the parent reads (stdout/stderr) or writes (stdin) */
+	EP_PROC_FD,	 /* the descriptor in in_fd/out_fd/err_fd */
+	EP_PROC_TO_OUT,	 /* stderr only: wherever stdout goes */
 };
 
 struct ep_proc_opts {
 	const char *const *argv; /* argv[0] is looked up in PATH unless it has a '/' */
-	const char *const *env;  /* the child's whole environment; NULL = the parent's */
-	const char *cwd;         /* NULL = the parent's */
+	const char *const *env;	 /* the child's whole environment; NULL = the parent's */
+	const char *cwd;	 /* NULL = the parent's */
 	enum ep_proc_stdio in, out, err;
 	int in_fd, out_fd, err_fd;
-	bool own_pgrp; /* start a new process group led by the child */
-	const char *pool_id; /* for narration only */
+	bool own_pgrp;	      /* start a new process group led by the child */
+	const char *pool_id;  /* for narration only */
 	bool close_other_fds; /* close every descriptor above 2 in the child, inherited ones too */
 };
 
-#define EP_PROC_OPTS_INIT                                                                         \
-	{                                                                                          \
-		NULL, NULL, NULL, EP_PROC_NULL, EP_PROC_INHERIT, EP_PROC_INHERIT, -1, -1, -1,      \
-		    false, NULL, false                                                             \
+#define EP_PROC_OPTS_INIT                                                                     \
+	{                                                                                     \
+		NULL, NULL, NULL, EP_PROC_NULL, EP_PROC_INHERIT, EP_PROC_INHERIT, -1, -1, -1, \
+		    false, NULL, false                                                        \
 	}
 
 struct ep_proc;

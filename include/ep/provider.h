@@ -14,11 +14,11 @@
 
 /* One known runtime flag of an engine. */
 struct ep_flag_spec {
-	const char *name;         /* canonical spelling, e.g. "--n-gpu-layers" */
+	const char *name;	    /* canonical spelling, e.g. "--n-gpu-layers" */
 	const char *const *aliases; /* NULL-terminated, may be NULL */
 	bool takes_value;
-	bool repeatable;  /* may appear several times (values accumulate) */
-	bool gpu_layers;  /* a GPU-layer flag (dropped for CPU engines) */
+	bool repeatable;	    /* may appear several times (values accumulate) */
+	bool gpu_layers;	    /* a GPU-layer flag (dropped for CPU engines) */
 	const char *const *allowed; /* NULL-terminated allowed values, or NULL for any */
 	/* Negative spellings of a boolean flag ("--no-perf"); the first is canonical. */
 	const char *const *negatives;
@@ -36,22 +36,22 @@ struct ep_flag_removed {
 
 struct ep_provider {
 	enum ep_engine engine;
-	const char *name;            /* "llamacpp" */
-	const char *binary_name;     /* "llama-server", or NULL when only run as a container */
+	const char *name;		  /* "llamacpp" */
+	const char *binary_name;	  /* "llama-server", or NULL when only run as a container */
 	const struct ep_flag_spec *flags; /* terminated by a {NULL} entry */
 	const struct ep_flag_removed *removed; /* terminated by {NULL}; may be NULL */
-	const char *ctx_flag;        /* canonical flag for the pool's ctx, or NULL */
-	const char *devices_flag;    /* flag that takes the device count (tensor parallel), or NULL */
+	const char *ctx_flag;		       /* canonical flag for the pool's ctx, or NULL */
+	const char *devices_flag; /* flag that takes the device count (tensor parallel), or NULL */
 	const char *gpu_layers_flag; /* canonical GPU-layers flag (llama.cpp), or NULL */
-	const char *model_flag;      /* "--model" */
-	const char *host_flag;       /* "--host" */
-	const char *port_flag;       /* "--port" */
-	int default_port;            /* the engine's own default port */
+	const char *model_flag;	     /* "--model" */
+	const char *host_flag;	     /* "--host" */
+	const char *port_flag;	     /* "--port" */
+	int default_port;	     /* the engine's own default port */
 	const char *health_path;     /* "/health" */
 	const char *version_path;    /* "/props", "/version", "/info" ... */
 	const char *default_image;   /* container image, or NULL */
 	const char *default_tag;     /* pinned default tag, or NULL */
-	int container_port;          /* port inside the container, or 0 */
+	int container_port;	     /* port inside the container, or 0 */
 	const char *model_mount;     /* where the model directory is mounted, or NULL */
 	/* What the engine does with the pool's ctx when ctx_flag is NULL (documentation). */
 	const char *ctx_note;

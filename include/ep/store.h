@@ -20,9 +20,9 @@
 #include "ep/strvec.h"
 
 struct ep_store_entry {
-	char *key;         /* 32 hex digits (the first half of a sha256 over the inputs) */
-	char *path;        /* <store>/<key> */
-	char *binary_path; /* <store>/<key>/<binary_rel> */
+	char *key;		    /* 32 hex digits (the first half of a sha256 over the inputs) */
+	char *path;		    /* <store>/<key> */
+	char *binary_path;	    /* <store>/<key>/<binary_rel> */
 	char digest[EP_DIGEST_LEN]; /* sha256 of the binary */
 };
 

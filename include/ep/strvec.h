@@ -16,7 +16,10 @@ struct ep_strvec {
 };
 
 extern char *ep_strvec__empty[];
-#define EP_STRVEC_INIT {ep_strvec__empty, 0, 0}
+#define EP_STRVEC_INIT                 \
+	{                              \
+		ep_strvec__empty, 0, 0 \
+	}
 
 void ep_strvec_init(struct ep_strvec *sv);
 void ep_strvec_release(struct ep_strvec *sv);

@@ -14,19 +14,19 @@
 /* Exit statuses, documented in --help and the man page. */
 enum ep_exit {
 	EP_EXIT_OK = 0,
-	EP_EXIT_FAILURE = 1,   /* a runtime step failed (fetch, build, io, engine) */
-	EP_EXIT_USAGE = 2,     /* bad command line */
-	EP_EXIT_CONFIG = 3,    /* the config is invalid */
-	EP_EXIT_POLICY = 4,    /* the config's policy forbids a step */
-	EP_EXIT_HOST = 5,      /* the host cannot serve: tools, driver, GPU */
-	EP_EXIT_VERIFY = 6,    /* checksum, digest, lock mismatch or hostile input */
-	EP_EXIT_BUSY = 7,      /* a lock is held and --no-wait was given */
+	EP_EXIT_FAILURE = 1, /* a runtime step failed (fetch, build, io, engine) */
+	EP_EXIT_USAGE = 2,   /* bad command line */
+	EP_EXIT_CONFIG = 3,  /* the config is invalid */
+	EP_EXIT_POLICY = 4,  /* the config's policy forbids a step */
+	EP_EXIT_HOST = 5,    /* the host cannot serve: tools, driver, GPU */
+	EP_EXIT_VERIFY = 6,  /* checksum, digest, lock mismatch or hostile input */
+	EP_EXIT_BUSY = 7,    /* a lock is held and --no-wait was given */
 };
 
 struct ep_cli {
-	bool json_log;    /* --log-format json */
-	bool verbose;     /* -v: debug narration */
-	bool quiet;       /* -q: warnings and errors only */
+	bool json_log;	       /* --log-format json */
+	bool verbose;	       /* -v: debug narration */
+	bool quiet;	       /* -q: warnings and errors only */
 	const char *state_dir; /* --state-dir, or NULL */
 };
 
@@ -53,7 +53,8 @@ struct ep_pool;
 
 /* Load a config, printing every diagnostic; returns an exit status. */
 int ep_cli_load_config(struct ep_config **out, const char *path);
-/* EP_EXIT_OK when pool_id is NULL or names a pool; else prints the pools and returns EP_EXIT_USAGE. */
+/* EP_EXIT_OK when pool_id is NULL or names a pool; else prints the pools and returns EP_EXIT_USAGE.
+ */
 int ep_cli_check_pool(const struct ep_config *cfg, const char *pool_id);
 /* Does the command act on `pool` (pool_id NULL means every pool)? */
 bool ep_cli_pool_selected(const struct ep_pool *pool, const char *pool_id);

@@ -220,7 +220,8 @@ int ep_cmd_doctor(struct ep_cli *cli, int argc, char **argv)
 			json = true;
 		} else if (ep_cli_value_opt("--config", argc, argv, &i, &v)) {
 			if (!v)
-				return ep_cli_usage("doctor", "--config needs a file ('-' for stdin)");
+				return ep_cli_usage("doctor",
+						    "--config needs a file ('-' for stdin)");
 			config = v;
 		} else {
 			return ep_cli_usage("doctor", "unknown argument '%s'", argv[i]);

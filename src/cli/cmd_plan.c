@@ -24,7 +24,8 @@ int ep_cmd_plan(struct ep_cli *cli, int argc, char **argv)
 
 		if (ep_cli_value_opt("--config", argc, argv, &a, &v)) {
 			if (!v)
-				return ep_cli_usage("plan", "--config needs a file ('-' for stdin)");
+				return ep_cli_usage("plan",
+						    "--config needs a file ('-' for stdin)");
 			config = v;
 		} else if (ep_cli_value_opt("--pool", argc, argv, &a, &v)) {
 			if (!v)

@@ -265,15 +265,15 @@ int main(int argc, char **argv)
 			const char *v = argv[++i];
 
 			if (strcmp(v, "json") && strcmp(v, "text"))
-				return ep_cli_usage(NULL, "--log-format takes 'text' or 'json', not '%s'",
-						    v);
+				return ep_cli_usage(
+				    NULL, "--log-format takes 'text' or 'json', not '%s'", v);
 			cli.json_log = !strcmp(v, "json");
 		} else if (!strncmp(a, "--log-format=", 13)) {
 			const char *v = a + 13;
 
 			if (strcmp(v, "json") && strcmp(v, "text"))
-				return ep_cli_usage(NULL, "--log-format takes 'text' or 'json', not '%s'",
-						    v);
+				return ep_cli_usage(
+				    NULL, "--log-format takes 'text' or 'json', not '%s'", v);
 			cli.json_log = !strcmp(v, "json");
 		} else if (!strcmp(a, "--state-dir") && i + 1 < argc) {
 			cli.state_dir = argv[++i];

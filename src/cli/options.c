@@ -23,7 +23,8 @@ int ep_cli_load_config(struct ep_config **out, const char *path)
 			fputs(b.ptr, stderr);
 			if (b.len && b.ptr[b.len - 1] != '\n')
 				fputc('\n', stderr);
-			fprintf(stderr, "engine-provisioner: error: '%s' is not a valid config (%zu %s)\n",
+			fprintf(stderr,
+				"engine-provisioner: error: '%s' is not a valid config (%zu %s)\n",
 				path, diags.n, diags.n == 1 ? "problem" : "problems");
 			ep_buf_release(&b);
 			ep_config_diags_release(&diags);

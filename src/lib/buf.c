@@ -218,8 +218,8 @@ int ep_buf_read_file(struct ep_buf *b, const char *path, struct ep_error *err)
 	int rc;
 
 	if (fd < 0)
-		return ep_error_sys(err, errno == ENOENT ? EP_ENOTFOUND : EP_EIO, "cannot open '%s'",
-				    path);
+		return ep_error_sys(err, errno == ENOENT ? EP_ENOTFOUND : EP_EIO,
+				    "cannot open '%s'", path);
 	rc = ep_buf_read_fd(b, fd, err);
 	close(fd);
 	if (rc)

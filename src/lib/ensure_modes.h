@@ -20,12 +20,13 @@ struct ep_ensure_ctx {
 	const struct ep_ensure_opts *opts;
 	const char *state_dir;
 	const struct ep_pool *pool;
-	const struct ep_plan *plan; /* normalized runtime and CMake flags */
-	struct ep_catalog *catalog; /* may be NULL */
-	struct ep_proof *proof;     /* may be NULL */
+	const struct ep_plan *plan;	/* normalized runtime and CMake flags */
+	struct ep_catalog *catalog;	/* may be NULL */
+	struct ep_proof *proof;		/* may be NULL */
 	const struct ep_lockfile *lock; /* ensure --locked: what the lock file pins, or NULL */
-	const char *locked_digest;  /* containers: the lock file's image digest, or NULL */
-	const struct ep_preflight *preflight; /* what preflight found (compilers, CUDA, generator) */
+	const char *locked_digest;	/* containers: the lock file's image digest, or NULL */
+	const struct ep_preflight
+	    *preflight;	     /* what preflight found (compilers, CUDA, generator) */
 	const char *outcome; /* set by the mode for the catalog: "built", "reused", ... */
 };
 

@@ -80,8 +80,9 @@ void ep_error_clear(struct ep_error *err)
 const char *ep_code_name(int code)
 {
 	static const char *const names[] = {
-	    "ok",     "nomem", "usage", "config", "policy",   "preflight", "gpu",     "fetch",    "build",
-	    "io",     "busy",  "notfound", "verify", "unsafe", "spawn",    "engine",  "catalog", "internal",
+	    "ok",     "nomem",	"usage", "config", "policy",  "preflight",
+	    "gpu",    "fetch",	"build", "io",	   "busy",    "notfound",
+	    "verify", "unsafe", "spawn", "engine", "catalog", "internal",
 	};
 	int i = -code;
 

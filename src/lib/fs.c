@@ -65,11 +65,12 @@ int ep_fs_mkdirs(const char *path, mode_t mode, struct ep_error *err)
 		b.ptr[i] = '\0';
 		if (mkdir(b.ptr, mode)) {
 			if (errno != EEXIST)
-				rc = ep_error_sys(err, EP_EIO, "cannot create directory '%s'", b.ptr);
-			else if (!ep_fs_is_dir(b.ptr))
-				rc = ep_error_set(err, EP_EIO,
-						  "cannot create directory '%s': a file is in the way",
+				rc = ep_error_sys(err, EP_EIO, "cannot create directory '%s'",
 						  b.ptr);
+			else if (!ep_fs_is_dir(b.ptr))
+				rc = ep_error_set(
+				    err, EP_EIO,
+				    "cannot create directory '%s': a file is in the way", b.ptr);
 		}
 		b.ptr[i] = c;
 	}
@@ -154,8 +155,7 @@ int ep_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 	return replace_file(path, data, len, mode, true, err);
 }
 
-int ep_fs_replace(const char *path, const void *data, size_t len, mode_t mode,
-		  struct ep_error *err)
+int ep_fs_replace(const char *path, const void *data, size_t len, mode_t mode, struct ep_error *err)
 {
 	return replace_file(path, data, len, mode, false, err);
 }

@@ -78,8 +78,8 @@ int ep_sha256_file(char out[EP_DIGEST_LEN], const char *path, struct ep_error *e
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return ep_error_sys(err, errno == ENOENT ? EP_ENOTFOUND : EP_EIO, "cannot open '%s'",
-				    path);
+		return ep_error_sys(err, errno == ENOENT ? EP_ENOTFOUND : EP_EIO,
+				    "cannot open '%s'", path);
 	rc = ep_sha256_new(&h);
 	if (rc) {
 		close(fd);

@@ -169,7 +169,8 @@ int ep_health__version(char **out, const char *url)
 	if (!json_is_string(v))
 		v = json_object_get(root, "version");
 	if (json_is_string(v))
-		ep_engine_version_parse(out, json_string_value(v)); /* "b7000 (de3ff81)", as ensure says */
+		ep_engine_version_parse(
+		    out, json_string_value(v)); /* "b7000 (de3ff81)", as ensure says */
 	json_decref(root);
 	return *out ? 0 : EP_ENOTFOUND;
 }

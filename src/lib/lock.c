@@ -57,9 +57,10 @@ int ep_lock_acquire(struct ep_lock *lk, const char *state_dir, const char *name,
 		}
 		read_holder(fd, holder, sizeof(holder));
 		if (no_wait) {
-			rc = ep_error_set(err, EP_EBUSY,
-					  "lock '%s' is held by %s; wait for it or run without --no-wait",
-					  name, holder);
+			rc = ep_error_set(
+			    err, EP_EBUSY,
+			    "lock '%s' is held by %s; wait for it or run without --no-wait", name,
+			    holder);
 			close(fd);
 			goto out;
 		}

@@ -123,7 +123,7 @@ static size_t n_secrets;
 
 bool ep_redact_key_is_secret(const char *key)
 {
-	static const char *const words[] = {"TOKEN", "SECRET", "KEY", "PASSWORD",
+	static const char *const words[] = {"TOKEN", "SECRET",	   "KEY", "PASSWORD",
 					    "PASS",  "CREDENTIAL", "AUTH"};
 	char up[256];
 	size_t i;

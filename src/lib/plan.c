@@ -133,23 +133,24 @@ static void add_tools(struct ep_buf *d, const char *const *tools)
 		ep_buf_addf(d, "%s%s", i ? ", " : "", tools[i]);
 }
 
-static int plan_source(struct ep_plan *p, const struct ep_pool *pool, const struct ep_provider *prov,
-		       struct ep_buf *d, struct ep_error *err)
+static int plan_source(struct ep_plan *p, const struct ep_pool *pool,
+		       const struct ep_provider *prov, struct ep_buf *d, struct ep_error *err)
 {
-	static const char *const base[] = {"git", "cmake", "ninja or make", "cc", "c++", "pkg-config",
-					   NULL};
+	static const char *const base[] = {"git",	 "cmake", "ninja or make", "cc", "c++",
+					   "pkg-config", NULL};
 	const struct ep_source_cfg *s = &pool->provisioning.source;
 	bool mapped = false;
 	const char *arch;
 	int rc;
 
 	if (pool->engine != EP_ENGINE_LLAMACPP)
-		return ep_error_set(err, EP_ECONFIG,
-				    "pool '%s': source builds exist for engine 'llamacpp' only; use "
-				    "mode 'container' for '%s'",
-				    pool->id, ep_engine_name(pool->engine));
-	rc = ep_flags_normalize_cmake(&p->cmake_flags, &s->cmake_flags, pool->n_devices > 0, &mapped,
-				      &p->warnings, err);
+		return ep_error_set(
+		    err, EP_ECONFIG,
+		    "pool '%s': source builds exist for engine 'llamacpp' only; use "
+		    "mode 'container' for '%s'",
+		    pool->id, ep_engine_name(pool->engine));
+	rc = ep_flags_normalize_cmake(&p->cmake_flags, &s->cmake_flags, pool->n_devices > 0,
+				      &mapped, &p->warnings, err);
 	if (rc)
 		return ep_error_prefix(err, "pool '%s': provisioning.source.build.cmake_flags",
 				       pool->id);
@@ -163,12 +164,14 @@ static int plan_source(struct ep_plan *p, const struct ep_pool *pool, const stru
 		    s->submodules ? "; with submodules" : "");
 	if ((rc = add_step(p, "git-clone", d)))
 		return rc;
-	ep_buf_addf(d, "cmake -G %s", s->generator ? s->generator : "Ninja (Unix Makefiles without ninja)");
+	ep_buf_addf(d, "cmake -G %s",
+		    s->generator ? s->generator : "Ninja (Unix Makefiles without ninja)");
 	add_words(d, &p->cmake_flags);
 	ep_buf_adds(d, " -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF");
 	arch = ep_flags_cmake_get(&p->cmake_flags, "CMAKE_CUDA_ARCHITECTURES");
 	if (ep_flags_cmake_cuda(&p->cmake_flags) && !arch)
-		ep_buf_adds(d, " -DCMAKE_CUDA_ARCHITECTURES=<compute capability of the pool's GPUs>");
+		ep_buf_adds(d,
+			    " -DCMAKE_CUDA_ARCHITECTURES=<compute capability of the pool's GPUs>");
 	if (mapped)
 		ep_buf_adds(d, "; deprecated CUDA options mapped: stale CMake cache cleared");
 	if ((rc = add_step(p, "cmake-configure", d)))
@@ -176,9 +179,11 @@ static int plan_source(struct ep_plan *p, const struct ep_pool *pool, const stru
 	ep_buf_addf(d, "cmake --build --target %s --parallel <cores>", prov->binary_name);
 	if ((rc = add_step(p, "cmake-build", d)))
 		return rc;
-	ep_buf_addf(d, "%s and its shared libraries into the store, keyed by repo, commit, CMake "
-		       "flags, generator, compiler%s",
-		    prov->binary_name, ep_flags_cmake_cuda(&p->cmake_flags) ? ", CUDA toolkit and architectures" : "");
+	ep_buf_addf(d,
+		    "%s and its shared libraries into the store, keyed by repo, commit, CMake "
+		    "flags, generator, compiler%s",
+		    prov->binary_name,
+		    ep_flags_cmake_cuda(&p->cmake_flags) ? ", CUDA toolkit and architectures" : "");
 	if ((rc = add_step(p, "install", d)) || (rc = step_model(p, pool, d)))
 		return rc;
 	return step_run(p, pool, prov, prov->binary_name, d);
@@ -189,7 +194,8 @@ static int plan_container(struct ep_plan *p, const struct ep_pool *pool,
 {
 	const struct ep_container_cfg *c = &pool->provisioning.container;
 	const char *rt = c->runtime ? c->runtime : "podman (docker when podman is absent)";
-	const char *tag = c->tag ? c->tag : (prov && prov->default_tag ? prov->default_tag : "latest");
+	const char *tag =
+	    c->tag ? c->tag : (prov && prov->default_tag ? prov->default_tag : "latest");
 	int rc;
 
 	ep_buf_addf(d, "%s", rt);
@@ -208,8 +214,8 @@ static int plan_container(struct ep_plan *p, const struct ep_pool *pool,
 	return add_step(p, "run", d);
 }
 
-static int plan_package(struct ep_plan *p, const struct ep_pool *pool, const struct ep_provider *prov,
-			struct ep_buf *d)
+static int plan_package(struct ep_plan *p, const struct ep_pool *pool,
+			const struct ep_provider *prov, struct ep_buf *d)
 {
 	const struct ep_package_cfg *k = &pool->provisioning.package;
 	int rc;
@@ -218,22 +224,25 @@ static int plan_package(struct ep_plan *p, const struct ep_pool *pool, const str
 	if ((rc = add_step(p, "preflight-tools", d)) || (rc = step_gpu_check(p, pool, d)))
 		return rc;
 	if (!pool->provisioning.allow_package_installs) {
-		ep_buf_addf(d, "installing package '%s' needs provisioning.allow_package_installs: "
-			       "true; install it yourself or set the key",
+		ep_buf_addf(d,
+			    "installing package '%s' needs provisioning.allow_package_installs: "
+			    "true; install it yourself or set the key",
 			    k->name);
 		return add_step(p, "policy-violation", d);
 	}
-	ep_buf_addf(d, "install '%s'%s%s%s%s through the system package manager (automatic on "
-		       "pacman hosts only)",
+	ep_buf_addf(d,
+		    "install '%s'%s%s%s%s through the system package manager (automatic on "
+		    "pacman hosts only)",
 		    k->name, k->version ? " version " : "", k->version ? k->version : "",
 		    k->repo ? " from " : "", k->repo ? k->repo : "");
 	if ((rc = add_step(p, "package-install", d)) || (rc = step_model(p, pool, d)))
 		return rc;
-	return step_run(p, pool, prov, prov && prov->binary_name ? prov->binary_name : "<engine>", d);
+	return step_run(p, pool, prov, prov && prov->binary_name ? prov->binary_name : "<engine>",
+			d);
 }
 
-static int plan_binary(struct ep_plan *p, const struct ep_pool *pool, const struct ep_provider *prov,
-		       struct ep_buf *d)
+static int plan_binary(struct ep_plan *p, const struct ep_pool *pool,
+		       const struct ep_provider *prov, struct ep_buf *d)
 {
 	const struct ep_binary_cfg *b = &pool->provisioning.binary;
 	int rc;
@@ -258,7 +267,8 @@ static int plan_binary(struct ep_plan *p, const struct ep_pool *pool, const stru
 		    prov && prov->binary_name ? prov->binary_name : "the engine binary");
 	if ((rc = add_step(p, "install", d)) || (rc = step_model(p, pool, d)))
 		return rc;
-	return step_run(p, pool, prov, prov && prov->binary_name ? prov->binary_name : "<engine>", d);
+	return step_run(p, pool, prov, prov && prov->binary_name ? prov->binary_name : "<engine>",
+			d);
 }
 
 static int plan_external(struct ep_plan *p, const struct ep_pool *pool,
@@ -294,13 +304,14 @@ int ep_plan_build(struct ep_plan *out, const struct ep_pool *pool, struct ep_err
 	if (!out->pool_id)
 		return ep_error_set(err, EP_ENOMEM, "out of memory");
 	if (!prov)
-		return ep_error_set(err, EP_ECONFIG,
-				    "pool '%s': engine '%s' was left out of this build; rebuild with "
-				    "-DEP_PROVIDER_%s=ON",
-				    pool->id, ep_engine_name(pool->engine),
-				    pool->engine == EP_ENGINE_VLLM  ? "VLLM"
-				    : pool->engine == EP_ENGINE_TGI ? "TGI"
-								    : "TRITON");
+		return ep_error_set(
+		    err, EP_ECONFIG,
+		    "pool '%s': engine '%s' was left out of this build; rebuild with "
+		    "-DEP_PROVIDER_%s=ON",
+		    pool->id, ep_engine_name(pool->engine),
+		    pool->engine == EP_ENGINE_VLLM  ? "VLLM"
+		    : pool->engine == EP_ENGINE_TGI ? "TGI"
+						    : "TRITON");
 	rc = ep_flags_normalize_runtime(&out->runtime_flags, pool, &out->warnings, err);
 	if (rc)
 		return ep_error_prefix(err, "pool '%s': provisioning.flags", pool->id);
@@ -365,8 +376,9 @@ int ep_plan_to_json(struct ep_buf *out, const struct ep_plan *plan)
 	int rc = ep_buf_adds(out, "{\"pool_id\":");
 
 	rc = rc ? rc : ep_buf_add_json_str(out, plan->pool_id);
-	rc = rc ? rc : ep_buf_addf(out, ",\"engine\":\"%s\",\"mode\":\"%s\",\"flags\":",
-				   ep_engine_name(plan->engine), ep_mode_name(plan->mode));
+	rc = rc ? rc
+		: ep_buf_addf(out, ",\"engine\":\"%s\",\"mode\":\"%s\",\"flags\":",
+			      ep_engine_name(plan->engine), ep_mode_name(plan->mode));
 	rc = rc ? rc : add_json_strvec(out, &plan->runtime_flags);
 	if (!rc && plan->mode == EP_MODE_SOURCE) {
 		rc = ep_buf_adds(out, ",\"cmake_flags\":");

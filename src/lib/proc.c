@@ -53,8 +53,9 @@ static bool needs_quote(const char *s)
 	if (!*s)
 		return true;
 	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%",
-			    *s))
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%",
+			*s))
 			return true;
 	return false;
 }
@@ -135,8 +136,8 @@ static const char *child_path(const char *const *env)
 	return NULL;
 }
 
-static int setup_stdio(posix_spawn_file_actions_t *fa, enum ep_proc_stdio mode, int given, int target,
-		       int pipefd[2], struct ep_error *err)
+static int setup_stdio(posix_spawn_file_actions_t *fa, enum ep_proc_stdio mode, int given,
+		       int target, int pipefd[2], struct ep_error *err)
 {
 	switch (mode) {
 	case EP_PROC_INHERIT:

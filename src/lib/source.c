@@ -242,7 +242,8 @@ static int retry_with_host_compiler(struct ep_build_req *req, struct ep_strvec *
 	struct ep_error first = *err, again = EP_ERROR_INIT;
 
 	memset(&tk, 0, sizeof(tk));
-	if (ep_cuda_find_toolkit(&tk, NULL, &again) || ep_cuda_find_host_compiler(&host, &tk, NULL)) {
+	if (ep_cuda_find_toolkit(&tk, NULL, &again) ||
+	    ep_cuda_find_host_compiler(&host, &tk, NULL)) {
 		ep_cuda_toolkit_release(&tk);
 		ep_buf_release(&host);
 		return rc;

@@ -21,8 +21,9 @@ int ep_state_dir(struct ep_buf *out, const char *explicit_dir, struct ep_error *
 	else if (home && *home == '/')
 		rc = ep_buf_addf(&raw, "%s/.cache/engine-provisioner", home);
 	else
-		rc = ep_error_set(err, EP_EUSAGE,
-				  "cannot choose a state directory: set --state-dir or EP_STATE_DIR");
+		rc = ep_error_set(
+		    err, EP_EUSAGE,
+		    "cannot choose a state directory: set --state-dir or EP_STATE_DIR");
 	if (!rc && ep_fs_absolute(out, raw.ptr))
 		rc = ep_error_set(err, EP_EIO, "cannot make '%s' absolute", raw.ptr);
 	ep_buf_release(&raw);
