@@ -152,27 +152,41 @@ int ep_pidfile__remove(const char *path, struct ep_error *err)
 	return 0;
 }
 
-int ep_proc__start_time(unsigned long long *start, char *state, pid_t pid)
+/*
+ * Read /proc/<pid>/stat into buf and return its fields from field 3 (the
+ * state) on, or NULL. The command name (field 2) may hold spaces and
+ * parentheses: the fields start after the last ')'.
+ */
+static const char *stat_fields(const char *pid, char *buf, size_t len)
 {
-	char path[64], buf[1024];
+	char path[300];
 	const char *p;
 	ssize_t n;
-	int fd, field;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return NULL;
 	buf[n] = '\0';
-	/* The command name (field 2) may hold spaces and parentheses: skip to the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+int ep_proc__start_time(unsigned long long *start, char *state, pid_t pid)
+{
+	char id[32], buf[1024];
+	const char *p;
+	int field;
+
+	snprintf(id, sizeof(id), "%d", (int)pid);
+	p = stat_fields(id, buf, sizeof(buf));
+	if (!p)
 		return -1;
-	p += 2;
 	if (state)
 		*state = *p;
 	for (field = 3; field < 22 && p; field++) {
@@ -199,25 +213,13 @@ bool ep_pidrec__alive(const struct ep_pidrec *r)
 /* Field 5 (the process group) of a /proc/<pid>/stat, or -1. */
 static pid_t stat_pgrp(const char *pid_dir, char *state)
 {
-	char path[300], buf[1024];
-	const char *p;
-	ssize_t n;
-	int fd;
+	char buf[1024];
+	const char *p = stat_fields(pid_dir, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid_dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!p)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return -1;
-	*state = p[2];
-	p = strchr(p + 3, ' '); /* field 4, the parent */
+	*state = p[0];
+	p = strchr(p + 1, ' '); /* field 4, the parent */
 	p = p ? strchr(p + 1, ' ') : NULL;
 	return p ? (pid_t)strtol(p + 1, NULL, 10) : -1;
 }
