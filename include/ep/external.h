@@ -33,6 +33,13 @@ int ep_engine_version_parse(char **out, const char *text);
  */
 int ep_engine_version_probe(char **out, const char *binary, struct ep_error *err);
 
+/*
+ * The version in an engine's version endpoint answer (llama.cpp /props
+ * "build_info", vLLM /version and TGI /info "version"), normalized as
+ * ep_engine_version_parse() does; NULL when the body has none.
+ */
+char *ep_engine_version_from_json(const char *body, size_t len);
+
 /* An engine binary: it exists, is a regular executable file, and reports a version. */
 int ep_external_probe_path(struct ep_external_info *out, const char *path, struct ep_error *err);
 

@@ -177,10 +177,9 @@ int ep_external_probe_path(struct ep_external_info *out, const char *path, struc
 	return 0;
 }
 
-/* The version from a /props-like JSON answer: build_info, else version. */
-static char *version_from_json(const char *body)
+char *ep_engine_version_from_json(const char *body, size_t len)
 {
-	json_t *root = json_loads(body, 0, NULL), *v;
+	json_t *root = json_loadb(body, len, 0, NULL), *v;
 	char *out = NULL;
 
 	if (!root)
@@ -217,7 +216,8 @@ int ep_external_probe_url(struct ep_external_info *out, const char *url, const c
 	ep_buf_addf(&u, "%.*s%s", (int)n, url, version_path ? version_path : "/props");
 	if (!rc)
 		rc = ep_download_get(&body, &status, u.ptr, 4 << 20, 10000, err);
-	if (!rc && (status != 200 || !(out->engine_version = version_from_json(body.ptr))))
+	if (!rc && (status != 200 ||
+		    !(out->engine_version = ep_engine_version_from_json(body.ptr, body.len))))
 		rc =
 		    ep_error_set(err, EP_EENGINE, "engine at '%s' reports no version at '%s' (%ld)",
 				 url, u.ptr, status);

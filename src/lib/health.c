@@ -6,7 +6,6 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
-#include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -151,26 +150,10 @@ int ep_health__wait(struct ep_health_result *out, const char *url, int64_t timeo
 int ep_health__version(char **out, const char *url)
 {
 	struct ep_buf body = EP_BUF_INIT;
-	json_t *root, *v;
 	int status = 0;
 
-	*out = NULL;
 	ep_http__get(&status, &body, url, 5000);
-	if (status != 200) {
-		ep_buf_release(&body);
-		return EP_ENOTFOUND;
-	}
-	root = json_loadb(body.ptr, body.len, 0, NULL);
+	*out = status == 200 ? ep_engine_version_from_json(body.ptr, body.len) : NULL;
 	ep_buf_release(&body);
-	if (!root)
-		return EP_ENOTFOUND;
-	/* llama.cpp: build_info; TGI /info: version; vLLM /version: version. */
-	v = json_object_get(root, "build_info");
-	if (!json_is_string(v))
-		v = json_object_get(root, "version");
-	if (json_is_string(v))
-		ep_engine_version_parse(
-		    out, json_string_value(v)); /* "b7000 (de3ff81)", as ensure says */
-	json_decref(root);
 	return *out ? 0 : EP_ENOTFOUND;
 }
