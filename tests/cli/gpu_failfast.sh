@@ -44,7 +44,7 @@ if [ -e "$FAKECUDA" ]; then
 	run env EP_CUDA_DRIVER_LIBRARY="$FAKECUDA" EP_FAKECUDA_DEVICES="8.6:24576:NVIDIA RTX A5000" \
 		EP_FAKECUDA_DRIVER=13000 "$EP_BIN" ensure --config "$T_TMP/g3.yaml"
 	expect_rc 5 "a device index that does not exist"
-	expect_in "$ERR" "3" "names the index"
+	expect_in "$ERR" "GPU device 3, which does not exist" "names the index"
 	expect_in "$ERR" "RTX A5000" "and the devices that exist"
 	expect_in "$(wc -l <"$TOOLS_LOG")" "0" "no git, cmake or ninja ran"
 
