@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
-# Copies a built engine-provisioner and the shared libraries it needs (all
-# but the C library's own) into DIR, with DIR/run, so it runs on a host that
-# has none of the -dev packages (a GPU host, say): DIR/run doctor --json.
-# Usage: scripts/bundle.sh BUILD_DIR DIR
+# Makes DIR/bin/engine-provisioner plus DIR/lib with the shared libraries it
+# needs (all but the C library's own), for a host that has none of the -dev
+# packages (a GPU host, say): DIR/bin/engine-provisioner doctor --json.
+# The binary finds DIR/lib through its RPATH ($ORIGIN/../lib), not through
+# LD_LIBRARY_PATH, so the libraries never leak into the processes it starts
+# (cmake, nvcc, the engine). This is how the GPU check was run.
+# Usage: scripts/bundle.sh DIR
 set -euo pipefail
-build=${1:?usage: scripts/bundle.sh BUILD_DIR DIR}
-dir=${2:?usage: scripts/bundle.sh BUILD_DIR DIR}
-mkdir -p "$dir/lib"
-cp "$build/engine-provisioner" "$dir/"
-ldd "$build/engine-provisioner" | awk '/=> \// {print $3}' | while read -r lib; do
+dir=${1:?usage: scripts/bundle.sh DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$dir/.build
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEP_BUILD_TESTS=OFF \
+	-DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags '-DCMAKE_BUILD_RPATH=$ORIGIN/../lib' >/dev/null
+cmake --build "$build" >/dev/null
+mkdir -p "$dir/bin" "$dir/lib"
+cp "$build/engine-provisioner" "$dir/bin/"
+ldd "$dir/bin/engine-provisioner" | awk '/=> \// {print $3}' | while read -r lib; do
 	case "$(basename "$lib")" in
 	libc.so.* | libm.so.* | libdl.so.* | libpthread.so.* | librt.so.* | ld-linux*) ;;
 	*) cp -L "$lib" "$dir/lib/" ;;
 	esac
 done
-cat >"$dir/run" <<'RUN'
-#!/bin/sh
-here=$(cd "$(dirname "$0")" && pwd)
-LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$here/engine-provisioner" "$@"
-RUN
-chmod 755 "$dir/run"
+rm -rf "$build"
 du -sh "$dir" | cut -f1
