@@ -66,7 +66,7 @@ static int64_t bare_round(const struct ep_prepared *pe, const struct ep_pool *po
 	}
 	close(fd);
 	ep_buf_addf(&url, "http://127.0.0.1:%u/health", (unsigned)pe->port);
-	ep_health__wait(&h, url.ptr, 300000, p);
+	ep_health__wait(&h, url.ptr, 300000, p, NULL);
 	t0 = ep_now_ms() - t0;
 	if (h.outcome != EP_HEALTH_OK) {
 		fprintf(stderr, "bench_up: the bare engine did not become healthy\n");

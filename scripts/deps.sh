@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing engine-provisioner needs on Debian or
 # Ubuntu (apt-get, as root or with sudo -n). Packages already present are
-# left alone, so a second run is quick.
+# left alone, so a second run is quick. runc is there for hosts where
+# podman's default runtime (crun) cannot start containers (the container
+# tests fall back to it).
 set -euo pipefail
 
 PKGS=(
@@ -9,7 +11,7 @@ PKGS=(
   libyaml-dev libjansson-dev libssl-dev libsqlite3-dev sqlite3
   libcurl4-openssl-dev libarchive-dev libarchive-tools zstd xz-utils zip unzip openssl
   ccache clang python3 python3-numpy
-  podman docker-registry procps time
+  podman runc docker-registry procps time
 )
 
 missing=()

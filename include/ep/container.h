@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ep/buf.h"
 #include "ep/config.h"
@@ -160,7 +161,7 @@ struct ep_container_run_spec {
 	const struct ep_kv *env; /* names on the command line, values in the engine's env */
 	size_t n_env;
 	const struct ep_strvec *flags; /* normalized engine flags, or NULL */
-	unsigned stop_grace_s;	       /* down: seconds between TERM and KILL; 0: 10 */
+	unsigned stop_grace_s;	       /* down: seconds between TERM and KILL (from_pool: 10) */
 };
 
 /*
@@ -204,23 +205,44 @@ int ep_container_run_env(struct ep_strvec *out, const struct ep_container_run_sp
 struct ep_container_status {
 	bool exists;
 	bool running;
-	char *state; /* "running", "exited", "created"...; "absent" when none */
-	char *id;    /* the container id, or NULL */
+	char *state;   /* "running", "exited", "created"...; "absent" when none */
+	char *id;      /* the container id, or NULL */
+	pid_t pid;     /* its main process as this host sees it; 0 when not running */
+	int exit_code; /* when it has exited */
 };
 
 void ep_container_status_release(struct ep_container_status *st);
 
 /*
  * Start the pool's container (a running one is left alone and reported; a
- * stopped one of the same name is removed first). EP_ESPAWN when the engine
- * cannot start containers on this host, with the engine's own reason.
+ * stopped one of the same name is removed first). EP_EPREFLIGHT when the
+ * engine cannot start containers on this host at all, with the engine's own
+ * reason; EP_EENGINE when this container failed to start.
  */
 int ep_container_up(struct ep_container_status *out, const struct ep_container_run_spec *spec,
 		    struct ep_error *err);
-/* Stop with a grace period (TERM, then KILL) and remove; an absent container is not an error. */
-int ep_container_down(const struct ep_container_run_spec *spec, struct ep_error *err);
+
+/* What ep_container_down() did. */
+struct ep_container_down_result {
+	bool existed;	  /* there was a container of that name */
+	bool was_running; /* and it ran */
+	bool killed;	  /* it outlived the grace period: the engine sent KILL */
+	int64_t ms;	  /* time to stop and remove */
+};
+
+/*
+ * Stop with a grace period (TERM, then KILL) and remove; an absent
+ * container is not an error. When `keep_log` is not NULL, the container's
+ * output is appended to that file before the container is removed.
+ */
+int ep_container_down(struct ep_container_down_result *out,
+		      const struct ep_container_run_spec *spec, const char *keep_log,
+		      struct ep_error *err);
 /* Report the pool's container. */
 int ep_container_status(struct ep_container_status *out, const struct ep_container_run_spec *spec,
 			struct ep_error *err);
+/* The last `lines` lines of the container's output (stdout and stderr), into `out`. */
+int ep_container_logs(struct ep_buf *out, const struct ep_container_run_spec *spec, unsigned lines,
+		      struct ep_error *err);
 
 #endif

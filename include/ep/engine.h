@@ -18,6 +18,11 @@
  * entries whose names look secret are registered with ep_redact_register():
  * they reach the engine and nothing else.
  *
+ * A container pool runs as the container ep-<pool>, started by podman or
+ * docker from the pinned image; its PID file records the container's main
+ * process and the container's name, and `down` and `status` go through the
+ * container engine (the pid is never signalled).
+ *
  * The PID file records the process start time (/proc/<pid>/stat field 22);
  * a PID whose start time differs is never signalled, and a PID file that is
  * a symbolic link is refused.
@@ -66,6 +71,7 @@ struct ep_running {
 	char *pid_path;
 	char *handoff_path;
 	char *proof_dir;   /* the proof bundle, or NULL */
+	char *container;   /* container mode: the container's name ("ep-<pool>"), else NULL */
 	int64_t spawn_ms;  /* building the command and starting the process */
 	int64_t health_ms; /* from the start to the first 200 from the health endpoint */
 	int64_t version_ms;
@@ -108,7 +114,8 @@ enum ep_stop_how {
 
 struct ep_down_result {
 	bool was_running;
-	bool stale; /* a PID file named a process that is not the engine (not signalled) */
+	bool stale;	/* a PID file named a process that is not the engine (not signalled) */
+	bool container; /* it was the pool's container, stopped by the container engine */
 	pid_t pid;
 	enum ep_stop_how how;
 	int64_t ms; /* time to stop */
@@ -136,7 +143,9 @@ struct ep_engine_status {
 	char *engine_version;
 	char *engine_digest;
 	char *log_path;
-	int health; /* HTTP status of the health endpoint now; 0: no answer; -1: not asked */
+	int health;	 /* HTTP status of the health endpoint now; 0: no answer; -1: not asked */
+	char *container; /* container mode: the container's name, else NULL */
+	char *container_state; /* what the container engine says now ("running", "exited"...) */
 };
 
 void ep_engine_status_release(struct ep_engine_status *st);

@@ -72,9 +72,20 @@ static int down_one(const struct down_args *a, const char *runtime, const char *
 		return rc;
 	if (a->json)
 		printf("{\"pool_id\":\"%s\",\"was_running\":%s,\"stale\":%s,\"pid\":%d,"
-		       "\"signal\":\"%s\",\"ms\":%lld}\n",
+		       "\"signal\":\"%s\",\"ms\":%lld,\"container\":%s%s%s}\n",
 		       id, r.was_running ? "true" : "false", r.stale ? "true" : "false", (int)r.pid,
-		       how_name(r.how), (long long)r.ms);
+		       how_name(r.how), (long long)r.ms, r.container ? "\"ep-" : "null",
+		       r.container ? id : "", r.container ? "\"" : "");
+	else if (r.container && r.was_running)
+		printf("pool '%s': stopped and removed container 'ep-%s' with %s in %lld ms\n", id,
+		       id,
+		       r.how == EP_STOP_KILL ? "SIGKILL (it outlived the grace period)" : "SIGTERM",
+		       (long long)r.ms);
+	else if (r.container && !r.stale)
+		printf("pool '%s': container 'ep-%s' was not running; removed it\n", id, id);
+	else if (r.container)
+		printf("pool '%s': not running (its container 'ep-%s' is gone; PID file removed)\n",
+		       id, id);
 	else if (r.was_running)
 		printf("pool '%s': stopped pid %d with %s in %lld ms\n", id, (int)r.pid,
 		       r.how == EP_STOP_KILL ? "SIGKILL (it outlived the grace period)" : "SIGTERM",

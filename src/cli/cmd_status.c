@@ -64,7 +64,10 @@ static void print_row(const struct ep_engine_status *st)
 	if (d && !strncmp(d, "sha256:", 7) && strlen(d) > 19)
 		d += 7;
 	printf("%-20s %-8s %-8s %-6s %-26s %-8s %-16s %-10s %.12s\n", st->pool_id,
-	       st->running ? "running" : "stopped", pid, port, st->url ? st->url : "-", up,
+	       st->running	     ? "running"
+	       : st->container_state ? st->container_state
+				     : "stopped",
+	       pid, port, st->url ? st->url : "-", up,
 	       st->engine_version ? st->engine_version : "-", health, d ? d : "-");
 }
 

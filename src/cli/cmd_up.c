@@ -74,10 +74,13 @@ static void report(const struct up_args *a, const struct ep_prepared *pe,
 	struct ep_buf pj = EP_BUF_INIT;
 
 	if (!a->json) {
-		printf("pool '%s' %s %s (pid %d, engine %s %s)\n", pe->pool_id,
+		printf("pool '%s' %s %s (%s%s%spid %d, engine %s %s)\n", pe->pool_id,
 		       r->already ? "already runs at" : "is up at", r->url ? r->url : "?",
-		       (int)r->pid, ep_engine_name(pe->engine),
+		       r->container ? "container " : "", r->container ? r->container : "",
+		       r->container ? ", " : "", (int)r->pid, ep_engine_name(pe->engine),
 		       pe->engine_version ? pe->engine_version : "version unknown");
+		if (r->container && pe->image_ref)
+			printf("  image: %s\n", pe->image_ref);
 		if (!r->already)
 			printf(
 			    "  ready in %lld ms (spawn %lld ms, health %lld ms, version %lld ms)\n",
@@ -95,6 +98,11 @@ static void report(const struct up_args *a, const struct ep_prepared *pe,
 	ep_buf_addf(&pj, ",\"spawn_ms\":%lld,\"health_ms\":%lld,\"version_ms\":%lld,\"log\":",
 		    (long long)r->spawn_ms, (long long)r->health_ms, (long long)r->version_ms);
 	ep_buf_add_json_str(&pj, r->log_path);
+	ep_buf_adds(&pj, ",\"container\":");
+	if (r->container)
+		ep_buf_add_json_str(&pj, r->container);
+	else
+		ep_buf_adds(&pj, "null");
 	ep_buf_adds(&pj, ",\"pid_file\":");
 	ep_buf_add_json_str(&pj, r->pid_path);
 	ep_buf_adds(&pj, ",\"handoff\":");

@@ -24,11 +24,16 @@ void ep_container_run_spec_from_pool(struct ep_container_run_spec *spec, const s
 {
 	const struct ep_provisioning *p = &pool->provisioning;
 
+	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
+
 	memset(spec, 0, sizeof(*spec));
-	spec->kind =
-	    p->has_container && p->container.runtime && !strcmp(p->container.runtime, "docker")
-		? EP_CONTAINER_DOCKER
-		: EP_CONTAINER_PODMAN;
+	spec->kind = EP_CONTAINER_PODMAN;
+	if (!ep_container_engine_choose(&eng, p->has_container ? p->container.runtime : NULL, NULL))
+		spec->kind = eng.kind;
+	else if (p->has_container && p->container.runtime &&
+		 !strcmp(p->container.runtime, "docker"))
+		spec->kind = EP_CONTAINER_DOCKER;
+	ep_container_engine_release(&eng);
 	spec->engine = pool->engine;
 	spec->pool_id = pool->id;
 	spec->host = p->host;
@@ -37,6 +42,7 @@ void ep_container_run_spec_from_pool(struct ep_container_run_spec *spec, const s
 	spec->n_devices = pool->n_devices;
 	spec->env = p->env;
 	spec->n_env = p->n_env;
+	spec->stop_grace_s = 10;
 }
 
 int ep_container_name(struct ep_buf *out, const char *pool_id)
@@ -225,173 +231,4 @@ int ep_container_run_env(struct ep_strvec *out, const struct ep_container_run_sp
 			return EP_ENOMEM;
 	}
 	return 0;
-}
-
-void ep_container_status_release(struct ep_container_status *st)
-{
-	free(st->state);
-	free(st->id);
-	memset(st, 0, sizeof(*st));
-}
-
-/* Run `<engine> args...` for container `name`. */
-static int engine_do(struct ep_buf *out, int *status, const struct ep_container_run_spec *s,
-		     const char *const *args, struct ep_error *err)
-{
-	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
-	const char *argv[12];
-	size_t n = 0;
-	int rc = ep_container_engine_choose(&eng, ep_container_kind_name(s->kind), err);
-
-	if (rc)
-		return rc;
-	argv[n++] = eng.path;
-	while (*args && n < 11)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	rc = ep_container__exec(out, status, argv, NULL, s->pool_id, err);
-	ep_container_engine_release(&eng);
-	return rc;
-}
-
-int ep_container_status(struct ep_container_status *out, const struct ep_container_run_spec *s,
-			struct ep_error *err)
-{
-	struct ep_buf name = EP_BUF_INIT, o = EP_BUF_INIT, line = EP_BUF_INIT;
-	const char *args[] = {"container", "inspect", "--format", "{{.Id}} {{.State.Status}}",
-			      NULL,	   NULL};
-	int status = 0, rc;
-	char *sp;
-
-	memset(out, 0, sizeof(*out));
-	if (ep_container_name(&name, s->pool_id))
-		return ep_error_set(err, EP_ENOMEM, "out of memory");
-	args[4] = name.ptr;
-	rc = engine_do(&o, &status, s, args, err);
-	if (!rc)
-		rc = ep_container__last_line(&line, o.ptr) ? EP_ENOMEM : 0;
-	if (!rc && status && strcasestr(o.ptr, "no such")) {
-		out->state = strdup("absent");
-	} else if (!rc && status) {
-		rc = ep_error_set(err, EP_EENGINE, "cannot inspect container '%s': %s", name.ptr,
-				  line.ptr);
-	} else if (!rc && (sp = strchr(line.ptr, ' '))) {
-		out->exists = true;
-		out->id = strndup(line.ptr, (size_t)(sp - line.ptr));
-		out->state = strdup(sp + 1);
-		out->running = !strcmp(sp + 1, "running");
-	} else if (!rc) {
-		rc = ep_error_set(err, EP_EENGINE, "cannot read the state of container '%s'",
-				  name.ptr);
-	}
-	if (!rc && !out->state)
-		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-	ep_buf_release(&name);
-	ep_buf_release(&o);
-	ep_buf_release(&line);
-	return rc;
-}
-
-/* Remove the pool's container, whatever its state. */
-static int remove_container(const struct ep_container_run_spec *s, const char *name,
-			    struct ep_error *err)
-{
-	const char *args[] = {"rm", "-f", name, NULL};
-	struct ep_buf o = EP_BUF_INIT;
-	int status = 0, rc = engine_do(&o, &status, s, args, err);
-
-	if (!rc && status && !strcasestr(o.ptr, "no such"))
-		rc = ep_error_set(err, EP_EENGINE, "cannot remove container '%s'", name);
-	ep_buf_release(&o);
-	return rc;
-}
-
-int ep_container_up(struct ep_container_status *out, const struct ep_container_run_spec *s,
-		    struct ep_error *err)
-{
-	struct ep_strvec argv = EP_STRVEC_INIT, env = EP_STRVEC_INIT;
-	struct ep_buf name = EP_BUF_INIT, o = EP_BUF_INIT, line = EP_BUF_INIT;
-	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
-	int status = 0, rc = ep_container_status(out, s, err);
-
-	if (rc || out->running) {
-		if (!rc)
-			ep_narrate(EP_LOG_INFO, "container", "up", out->id, s->pool_id, -1,
-				   "container 'ep-%s' already running", s->pool_id);
-		return rc;
-	}
-	if (ep_container_name(&name, s->pool_id))
-		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-	if (!rc && out->exists)
-		rc = remove_container(s, name.ptr, err);
-	if (!rc)
-		rc = ep_container_run_argv(&argv, s, err);
-	if (!rc)
-		rc = ep_container_engine_choose(&eng, ep_container_kind_name(s->kind), err);
-	if (!rc && ep_container_run_env(&env, s))
-		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-	if (!rc) {
-		free(argv.v[0]);
-		argv.v[0] = eng.path;
-		eng.path = NULL;
-		rc = ep_container__exec(&o, &status, (const char *const *)argv.v,
-					(const char *const *)env.v, s->pool_id, err);
-	}
-	if (!rc && status) {
-		(void)ep_container__last_line(&line, o.ptr);
-		if (strstr(o.ptr, "OCI") || strstr(o.ptr, "crun") || strstr(o.ptr, "runc") ||
-		    strstr(o.ptr, "setrlimit"))
-			rc = ep_error_set(err, EP_ESPAWN,
-					  "container engine '%s' cannot start containers on this "
-					  "host: %s",
-					  ep_container_kind_name(s->kind), line.ptr);
-		else
-			rc = ep_error_set(err, EP_EENGINE, "starting container '%s' failed: %s",
-					  name.ptr, line.ptr);
-		(void)remove_container(s, name.ptr, NULL);
-	}
-	ep_container_status_release(out);
-	if (!rc)
-		rc = ep_container_status(out, s, err);
-	if (!rc)
-		ep_narrate(EP_LOG_INFO, "container", "up", out->id, s->pool_id, -1,
-			   "started container '%s' from '%s'", name.ptr, s->image_ref);
-	ep_strvec_release(&argv);
-	ep_strvec_release(&env);
-	ep_buf_release(&name);
-	ep_buf_release(&o);
-	ep_buf_release(&line);
-	ep_container_engine_release(&eng);
-	return rc;
-}
-
-int ep_container_down(const struct ep_container_run_spec *s, struct ep_error *err)
-{
-	struct ep_container_status st;
-	struct ep_buf name = EP_BUF_INIT, grace = EP_BUF_INIT, o = EP_BUF_INIT;
-	const char *args[] = {"stop", "--time", NULL, NULL, NULL};
-	int status = 0, rc = ep_container_status(&st, s, err);
-
-	if (rc || !st.exists) {
-		ep_container_status_release(&st);
-		return rc;
-	}
-	if (ep_container_name(&name, s->pool_id) ||
-	    ep_buf_addf(&grace, "%u", s->stop_grace_s ? s->stop_grace_s : 10))
-		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-	args[2] = grace.ptr;
-	args[3] = name.ptr;
-	/* stop sends TERM, waits the grace period, then KILL; a stopped one needs only rm */
-	if (!rc && st.running)
-		rc = engine_do(&o, &status, s, args, err);
-	if (!rc)
-		rc = remove_container(s, name.ptr, err);
-	if (!rc)
-		ep_narrate(EP_LOG_INFO, "container", "down", name.ptr, s->pool_id, -1,
-			   "stopped and removed container '%s'", name.ptr);
-	ep_container_status_release(&st);
-	ep_buf_release(&name);
-	ep_buf_release(&grace);
-	ep_buf_release(&o);
-	return rc;
 }

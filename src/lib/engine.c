@@ -36,6 +36,7 @@ void ep_running_release(struct ep_running *r)
 	free(r->pid_path);
 	free(r->handoff_path);
 	free(r->proof_dir);
+	free(r->container);
 	ep_proc_free(r->proc);
 	memset(r, 0, sizeof(*r));
 }
@@ -51,6 +52,8 @@ struct up {
 	struct ep_buf pid_path, log_path, handoff_path, url;
 	struct ep_strvec argv, env;
 	struct ep_proof *proof;
+	const char *container_engine; /* container mode: "podman" | "docker", once started */
+	struct ep_buf container;      /* its name */
 };
 
 static char *dup_or_null(const char *s)
@@ -92,6 +95,12 @@ static int check_previous(struct up *u, struct ep_error *err)
 	}
 	u->out->already = true;
 	u->out->pid = rec.pid;
+	if (rec.container &&
+	    (ep_buf_adds(&u->container, rec.container) ||
+	     !(u->container_engine = ep_engine__container_engine(rec.container_engine)))) {
+		ep_pidrec__release(&rec);
+		return ep_error_set(err, EP_ENOMEM, "out of memory");
+	}
 	u->out->start_time = rec.start_time;
 	u->pe->port = rec.port;
 	if ((rec.url && set_str(&u->out->url, rec.url)) ||
@@ -169,27 +178,12 @@ static void record_spawn(struct up *u, const char *cmdline)
 	ep_buf_release(&text);
 }
 
-/* Start the process with its log and write its PID file. */
-static int start(struct up *u, struct ep_error *err)
+/* The engine's process: started with its output into the log, its pid into rec. */
+static int start_process(struct up *u, struct ep_pidrec *rec, int log_fd, struct ep_error *err)
 {
 	struct ep_proc_opts po = EP_PROC_OPTS_INIT;
-	struct ep_buf cmdline = EP_BUF_INIT, head = EP_BUF_INIT;
-	struct ep_pidrec rec;
-	int64_t t0 = ep_now_ms();
-	size_t max = u->opts->log_max_bytes ? u->opts->log_max_bytes : EP_UP_DEFAULT_LOG_MAX;
-	int log_fd, rc;
+	int rc;
 
-	rc = ep_engine_argv(&u->argv, u->pe, err);
-	rc = rc ? rc : ep_engine_env(&u->env, u->pe, u->pool, err);
-	rc = rc ? rc : ep_spawn__open_log(&log_fd, u->log_path.ptr, max, err);
-	if (rc)
-		return rc;
-	ep_proc_format_argv(&cmdline, (const char *const *)u->argv.v);
-	ep_buf_addf(&head, "=== engine-provisioner: %lld: starting pool '%s': %s\n",
-		    (long long)time(NULL), u->id, cmdline.ptr);
-	if (write(log_fd, head.ptr, head.len) < 0)
-		ep_narrate(EP_LOG_WARN, "spawn", "log", u->log_path.ptr, u->id, -1,
-			   "cannot write to engine log '%s'", u->log_path.ptr);
 	po.argv = (const char *const *)u->argv.v;
 	po.env = (const char *const *)u->env.v;
 	po.out = EP_PROC_FD;
@@ -199,12 +193,63 @@ static int start(struct up *u, struct ep_error *err)
 	po.close_other_fds = true;
 	po.pool_id = u->id;
 	rc = ep_proc_start(&u->out->proc, &po, err);
-	close(log_fd);
 	if (!rc) {
-		memset(&rec, 0, sizeof(rec));
-		rec.pid = ep_proc_pid(u->out->proc);
-		(void)ep_proc__start_time(&rec.start_time, NULL, rec.pid);
+		rec->pid = ep_proc_pid(u->out->proc);
+		(void)ep_proc__start_time(&rec->start_time, NULL, rec->pid);
+	}
+	return rc;
+}
+
+/* The command line and environment: the engine's own, or the container engine's. */
+static int command(struct up *u, struct ep_buf *cmdline, struct ep_error *err)
+{
+	int rc;
+
+	if (u->pe->mode != EP_MODE_CONTAINER) {
+		rc = ep_engine_argv(&u->argv, u->pe, err);
+		rc = rc ? rc : ep_engine_env(&u->env, u->pe, u->pool, err);
+		if (!rc && ep_proc_format_argv(cmdline, (const char *const *)u->argv.v))
+			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+		return rc;
+	}
+	return ep_engine__container_command(cmdline, &u->env, u->pe, u->pool, err);
+}
+
+/* Start the engine (a process, or the pool's container) with its log and write its PID file. */
+static int start(struct up *u, struct ep_error *err)
+{
+	struct ep_buf cmdline = EP_BUF_INIT, head = EP_BUF_INIT;
+	struct ep_pidrec rec;
+	int64_t t0 = ep_now_ms();
+	size_t max = u->opts->log_max_bytes ? u->opts->log_max_bytes : EP_UP_DEFAULT_LOG_MAX;
+	int log_fd, rc;
+
+	memset(&rec, 0, sizeof(rec));
+	rc = command(u, &cmdline, err);
+	rc = rc ? rc : ep_spawn__open_log(&log_fd, u->log_path.ptr, max, err);
+	if (rc) {
+		ep_buf_release(&cmdline);
+		return rc;
+	}
+	ep_buf_addf(&head, "=== engine-provisioner: %lld: starting pool '%s': %s\n",
+		    (long long)time(NULL), u->id, cmdline.ptr);
+	if (write(log_fd, head.ptr, head.len) < 0)
+		ep_narrate(EP_LOG_WARN, "spawn", "log", u->log_path.ptr, u->id, -1,
+			   "cannot write to engine log '%s'", u->log_path.ptr);
+	if (u->pe->mode == EP_MODE_CONTAINER) {
+		close(log_fd);
+		rc = ep_engine__container_start(&rec.pid, &rec.start_time, &u->container_engine,
+						u->pe, u->pool, u->log_path.ptr, err);
+		if (!rc && ep_container_name(&u->container, u->id))
+			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	} else {
+		rc = start_process(u, &rec, log_fd, err);
+		close(log_fd);
+	}
+	if (!rc) {
 		rec.started_at = (int64_t)time(NULL);
+		rec.container = u->container.ptr;
+		rec.container_engine = (char *)u->container_engine;
 		rec.port = u->pe->port;
 		rec.url = u->url.ptr;
 		rec.health_path = (char *)u->health_path;
@@ -217,7 +262,10 @@ static int start(struct up *u, struct ep_error *err)
 		/* While the engine loads: the proof bundle's writes are durable, so slow. */
 		record_spawn(u, cmdline.ptr);
 		ep_narrate(EP_LOG_INFO, "spawn", "spawn", u->id, u->id, u->out->spawn_ms,
-			   "started pool '%s' as pid %d: %s", u->id, (int)rec.pid, cmdline.ptr);
+			   "started pool '%s' as %s%s%spid %d: %s", u->id,
+			   u->container.len ? "container " : "",
+			   u->container.len ? u->container.ptr : "", u->container.len ? ", " : "",
+			   (int)rec.pid, cmdline.ptr);
 	}
 	ep_buf_release(&cmdline);
 	ep_buf_release(&head);
@@ -242,7 +290,12 @@ static int startup_failed(struct up *u, const struct ep_health_result *h, struct
 		    "engine-provisioner down --pool %s",
 		    u->id, (int)u->out->pid, (long long)(h->ms / 1000), last, u->log_path.ptr,
 		    u->id);
-	if (h->outcome == EP_HEALTH_TIMEOUT) {
+	if (u->container.len) {
+		how = h->outcome == EP_HEALTH_TIMEOUT ? EP_STOP_TERM : EP_STOP_NONE;
+		status = ep_engine__container_discard(u->container_engine, u->id, u->log_path.ptr,
+						      FAILED_STOP_GRACE_S);
+		ep_buf_reset(&u->container);
+	} else if (h->outcome == EP_HEALTH_TIMEOUT) {
 		ep_engine__stop_group(&how, u->out->pid, FAILED_STOP_GRACE_S);
 		(void)ep_proc_wait(u->out->proc, &status, NULL);
 	}
@@ -279,8 +332,11 @@ static int become_ready(struct up *u, struct ep_error *err)
 	int64_t t0;
 	int rc;
 
+	memset(&rec, 0, sizeof(rec));
+	rec.pid = u->out->pid;
+	rec.start_time = u->out->start_time;
 	ep_buf_addf(&probe, "%s%s", u->url.ptr, u->health_path);
-	ep_health__wait(&h, probe.ptr, (int64_t)tmo * 1000, u->out->proc);
+	ep_health__wait(&h, probe.ptr, (int64_t)tmo * 1000, u->out->proc, &rec);
 	if (h.outcome != EP_HEALTH_OK) {
 		ep_buf_release(&probe);
 		return startup_failed(u, &h, err);
@@ -311,6 +367,8 @@ static int become_ready(struct up *u, struct ep_error *err)
 	rec.engine_version = u->pe->engine_version;
 	rec.engine_digest = u->pe->engine_digest;
 	rec.log_path = u->log_path.ptr;
+	rec.container = u->container.len ? u->container.ptr : NULL;
+	rec.container_engine = (char *)u->container_engine;
 	rc = ep_pidfile__write(u->pid_path.ptr, &rec, err);
 	rc = rc ? rc : ep_handoff__write(u->handoff_path.ptr, u->pe, u->pool, u->url.ptr, err);
 	if (!rc && u->proof) {
@@ -373,7 +431,9 @@ int ep_engine_up(struct ep_running *out, struct ep_prepared *pe, const struct ep
 		       EP_BUF_INIT,
 		       EP_STRVEC_INIT,
 		       EP_STRVEC_INIT,
-		       NULL};
+		       NULL,
+		       NULL,
+		       EP_BUF_INIT};
 	struct ep_lock lk = EP_LOCK_INIT;
 	struct ep_buf lock_name = EP_BUF_INIT;
 	int rc;
@@ -401,7 +461,12 @@ int ep_engine_up(struct ep_running *out, struct ep_prepared *pe, const struct ep
 			rc = set_str(&pe->host, "127.0.0.1");
 		rc = rc ? rc : start(&u, err);
 		rc = rc ? rc : become_ready(&u, err);
-		if (rc && out->proc && ep_proc_poll(out->proc, NULL, NULL) == 0) {
+		if (rc && u.container.len) {
+			/* Started, then something of ours failed: leave no container behind. */
+			(void)ep_engine__container_discard(u.container_engine, u.id, u.log_path.ptr,
+							   FAILED_STOP_GRACE_S);
+			(void)ep_pidfile__remove(u.pid_path.ptr, NULL);
+		} else if (rc && out->proc && ep_proc_poll(out->proc, NULL, NULL) == 0) {
 			enum ep_stop_how how;
 
 			/* Started, then something of ours failed: leave nothing behind. */
@@ -417,6 +482,8 @@ int ep_engine_up(struct ep_running *out, struct ep_prepared *pe, const struct ep
 	out->handoff_path = dup_or_null(u.handoff_path.ptr);
 	if (u.proof)
 		out->proof_dir = dup_or_null(ep_proof_dir(u.proof));
+	if (!rc && u.container.len)
+		out->container = dup_or_null(u.container.ptr);
 	ep_proof_close(u.proof);
 	ep_lock_release(&lk);
 	ep_buf_release(&lock_name);
@@ -424,6 +491,7 @@ int ep_engine_up(struct ep_running *out, struct ep_prepared *pe, const struct ep
 	ep_buf_release(&u.log_path);
 	ep_buf_release(&u.handoff_path);
 	ep_buf_release(&u.url);
+	ep_buf_release(&u.container);
 	ep_strvec_release(&u.argv);
 	ep_strvec_release(&u.env);
 	return rc;

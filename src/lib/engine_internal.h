@@ -12,6 +12,7 @@
 
 #include "ep/buf.h"
 #include "ep/config.h"
+#include "ep/container.h"
 #include "ep/engine.h"
 #include "ep/error.h"
 #include "ep/prepared.h"
@@ -28,6 +29,8 @@ struct ep_pidrec {
 	char *engine_version;
 	char *engine_digest;
 	char *log_path;
+	char *container;	/* container mode: the container's name, else NULL */
+	char *container_engine; /* "podman" | "docker" */
 };
 
 void ep_pidrec__release(struct ep_pidrec *r);
@@ -74,9 +77,12 @@ struct ep_health_result {
 	int64_t ms;
 };
 
-/* Poll `url` until 200, the child `proc` (may be NULL) ends, or `timeout_ms` passes. */
+/*
+ * Poll `url` until 200, the child `proc` ends, the process `watch` records
+ * is gone (either may be NULL), or `timeout_ms` passes.
+ */
 int ep_health__wait(struct ep_health_result *out, const char *url, int64_t timeout_ms,
-		    struct ep_proc *proc);
+		    struct ep_proc *proc, const struct ep_pidrec *watch);
 /* The engine's version from its properties endpoint (build_info or version). */
 int ep_health__version(char **out, const char *url);
 
@@ -88,5 +94,36 @@ int ep_handoff__write(const char *path, const struct ep_prepared *pe, const stru
 int ep_spawn__open_log(int *fd_out, const char *path, size_t max, struct ep_error *err);
 /* The last `n` lines of a log file (empty when unreadable). */
 void ep_spawn__log_tail(struct ep_buf *out, const char *path, size_t n);
+
+/*
+ * Container pools (engine_container.c). Start: run the pool's container and
+ * give its main process (pid, start time) and the container engine's name;
+ * a container that ends at once is EP_EENGINE with its exit status and last
+ * lines (kept in `log_path`).
+ */
+int ep_engine__container_start(pid_t *pid, unsigned long long *start_time, const char **engine,
+			       const struct ep_prepared *pe, const struct ep_pool *pool,
+			       const char *log_path, struct ep_error *err);
+/*
+ * The exact run command, shell-quoted (nothing in it is secret), and the
+ * env the container gets ("KEY=VALUE", appended to `env`).
+ */
+int ep_engine__container_command(struct ep_buf *cmdline, struct ep_strvec *env,
+				 const struct ep_prepared *pe, const struct ep_pool *pool,
+				 struct ep_error *err);
+/*
+ * After a failed start: stop (within grace_s) and remove the pool's
+ * container, keeping its output in `log_path`; returns its exit code.
+ */
+int ep_engine__container_discard(const char *engine, const char *pool_id, const char *log_path,
+				 unsigned grace_s);
+/* "docker" or "podman" as a PID file's container_engine names it (NULL: podman). */
+const char *ep_engine__container_engine(const char *recorded);
+/* `down` of a container pool. */
+int ep_engine__container_stop(struct ep_down_result *out, const struct ep_pidrec *rec,
+			      const char *pool_id, unsigned grace_s, struct ep_error *err);
+/* `status` of a container pool: running, pid and state as the container engine says. */
+int ep_engine__container_state(struct ep_engine_status *out, const struct ep_pidrec *rec,
+			       const char *pool_id, struct ep_error *err);
 
 #endif

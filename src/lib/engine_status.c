@@ -37,6 +37,8 @@ void ep_engine_status_release(struct ep_engine_status *st)
 	free(st->engine_version);
 	free(st->engine_digest);
 	free(st->log_path);
+	free(st->container);
+	free(st->container_state);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -65,7 +67,15 @@ int ep_engine_status(struct ep_engine_status *out, const char *runtime_dir, cons
 		return rc;
 	out->pid = rec.pid;
 	out->port = rec.port;
-	out->running = ep_pidrec__alive(&rec);
+	if (rec.container) {
+		rc = ep_engine__container_state(out, &rec, pool_id, err);
+		if (rc) {
+			ep_pidrec__release(&rec);
+			return rc;
+		}
+	} else {
+		out->running = ep_pidrec__alive(&rec);
+	}
 	out->url = rec.url;
 	out->engine_version = rec.engine_version;
 	out->engine_digest = rec.engine_digest;
@@ -109,6 +119,8 @@ int ep_engine_status_to_json(struct ep_buf *out, const struct ep_engine_status *
 	rc = rc ? rc : add_opt_str(out, "engine_version", st->engine_version);
 	rc = rc ? rc : add_opt_str(out, "engine_digest", st->engine_digest);
 	rc = rc ? rc : add_opt_str(out, "log", st->log_path);
+	rc = rc ? rc : add_opt_str(out, "container", st->container);
+	rc = rc ? rc : add_opt_str(out, "container_state", st->container_state);
 	if (st->health >= 0)
 		rc = rc ? rc : ep_buf_addf(out, ",\"health\":%d", st->health);
 	else

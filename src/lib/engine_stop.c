@@ -93,7 +93,13 @@ int ep_engine_down(struct ep_down_result *out, const char *runtime_dir, const ch
 	if (rc)
 		goto done;
 	out->pid = rec.pid;
-	if (!ep_pidrec__alive(&rec)) {
+	if (rec.container) {
+		rc = ep_engine__container_stop(out, &rec, pool_id, grace_s, err);
+		if (rc) {
+			ep_pidrec__release(&rec);
+			goto done;
+		}
+	} else if (!ep_pidrec__alive(&rec)) {
 		out->stale = true;
 		ep_narrate(EP_LOG_WARN, "spawn", "stale-pid", pid_path.ptr, pool_id, -1,
 			   "PID file of pool '%s' names pid %d, which is gone or is another "

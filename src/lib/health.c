@@ -107,7 +107,7 @@ static void nap(int pidfd, int64_t ms)
 }
 
 int ep_health__wait(struct ep_health_result *out, const char *url, int64_t timeout_ms,
-		    struct ep_proc *proc)
+		    struct ep_proc *proc, const struct ep_pidrec *watch)
 {
 	int64_t start = ep_now_ms(), interval = 10;
 	int pidfd = -1;
@@ -123,6 +123,11 @@ int ep_health__wait(struct ep_health_result *out, const char *url, int64_t timeo
 
 		if (proc && ep_proc_poll(proc, &out->exit_status, NULL) == 1) {
 			out->outcome = EP_HEALTH_EXITED;
+			break;
+		}
+		if (!proc && watch && !ep_pidrec__alive(watch)) {
+			out->outcome = EP_HEALTH_EXITED;
+			out->exit_status = -1;
 			break;
 		}
 		if (left <= 0) {

@@ -27,6 +27,8 @@ void ep_pidrec__release(struct ep_pidrec *r)
 	free(r->engine_version);
 	free(r->engine_digest);
 	free(r->log_path);
+	free(r->container);
+	free(r->container_engine);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -57,6 +59,8 @@ int ep_pidfile__write(const char *path, const struct ep_pidrec *r, struct ep_err
 	rc = rc ? rc : add_field(&b, "engine_version", r->engine_version);
 	rc = rc ? rc : add_field(&b, "engine_digest", r->engine_digest);
 	rc = rc ? rc : add_field(&b, "log", r->log_path);
+	rc = rc ? rc : add_field(&b, "container", r->container);
+	rc = rc ? rc : add_field(&b, "container_engine", r->container_engine);
 	if (rc)
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	else
@@ -89,6 +93,10 @@ static int parse_line(struct ep_pidrec *r, const char *line)
 		slot = &r->engine_digest;
 	else if (klen == 3 && !strncmp(line, "log", klen))
 		slot = &r->log_path;
+	else if (klen == 9 && !strncmp(line, "container", klen))
+		slot = &r->container;
+	else if (klen == 16 && !strncmp(line, "container_engine", klen))
+		slot = &r->container_engine;
 	if (slot) {
 		free(*slot);
 		*slot = strdup(v);

@@ -196,6 +196,7 @@ static int plan_container(struct ep_plan *p, const struct ep_pool *pool,
 	const char *rt = c->runtime ? c->runtime : "podman (docker when podman is absent)";
 	const char *tag =
 	    c->tag ? c->tag : (prov && prov->default_tag ? prov->default_tag : "latest");
+	const char *model;
 	int rc;
 
 	ep_buf_addf(d, "%s", rt);
@@ -209,7 +210,12 @@ static int plan_container(struct ep_plan *p, const struct ep_pool *pool,
 		ep_buf_addf(d, "pull %s:%s; pin by digest (image@sha256:...)", c->image, tag);
 	if ((rc = add_step(p, "pull-image", d)) || (rc = step_model(p, pool, d)))
 		return rc;
-	if (ep_container_plan_command(d, pool, &p->runtime_flags, NULL, err))
+	model = ep_model_ref(pool);
+	if (model && !strncmp(model, "file:", 5))
+		model += 5;
+	/* a local model is mounted as it is; a fetched one is known only after ensure */
+	if (ep_container_plan_command(d, pool, &p->runtime_flags,
+				      model && *model == '/' ? model : NULL, err))
 		return err->code;
 	return add_step(p, "run", d);
 }

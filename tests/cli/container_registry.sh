@@ -3,8 +3,7 @@
 # 127.0.0.1) and real podman: pull by tag pins the digest, a second ensure
 # contacts nobody, a moved tag is caught by a locked digest, and a missing
 # image, an unreachable registry, an unauthorized pull and a digest mismatch
-# each give their own error. Starting a container is tried and reported as
-# skipped, with the engine's reason, where this host cannot run containers.
+# each give their own error. Starting containers: tests/cli/container_up.sh.
 set -euo pipefail
 . "$(dirname "$0")/../cli_lib.sh"
 . "$FIXTURES/registry.sh"
@@ -130,25 +129,6 @@ run "$TOOL" pull "$APP" --tag v2 --state "$STATE"
 expect_rc 1 "stopped registry"
 expect_in "$ERR" "error: fetch: registry '${APP%%/*}' unreachable while pulling '$APP:v2'" "unreachable error"
 expect_not_in "$ERR" "not found" "unreachable is not reported as not found"
-
-# starting the container
-run "$TOOL" up --pool c1 --engine llamacpp --image "$APP@$D1" --port "$(registry_free_port)" --env HF_TOKEN=hf_secretvalue
-if [ "$RC" -ne 0 ] && printf '%s' "$ERR" | grep -q "cannot start containers on this host"; then
-	ok "skip: starting a container: $(printf '%s' "$ERR" | sed 's/^error: [a-z]*: //')"
-	expect_not_in "$ERR" "hf_secretvalue" "the secret is not in the error"
-	run "$TOOL" status --pool c1
-	expect_rc 0 "status after a failed start"
-	expect_in "$OUT" "state=absent" "a failed start leaves no container"
-else
-	expect_rc 0 "up"
-	expect_in "$OUT" "exists=1" "the container exists"
-	run "$TOOL" status --pool c1
-	expect_rc 0 "status"
-	run "$TOOL" down --pool c1
-	expect_rc 0 "down"
-	run "$TOOL" status --pool c1
-	expect_in "$OUT" "state=absent" "down removed it"
-fi
 
 # preflight
 mkdir -p "$T_TMP/cdi-empty" "$T_TMP/cdi"

@@ -166,13 +166,21 @@ static int cmd_pool(const char *cmd, const struct args *a)
 		ep_buf_release(&text);
 		return rc ? fail(&err) : 0;
 	}
-	if (!strcmp(cmd, "down"))
-		return ep_container_down(&s, &err) ? fail(&err) : 0;
+	if (!strcmp(cmd, "down")) {
+		struct ep_container_down_result d;
+
+		if (ep_container_down(&d, &s, NULL, &err))
+			return fail(&err);
+		printf("existed=%d\nwas_running=%d\nkilled=%d\n", d.existed, d.was_running,
+		       d.killed);
+		return 0;
+	}
 	rc = !strcmp(cmd, "up") ? ep_container_up(&st, &s, &err)
 				: ep_container_status(&st, &s, &err);
 	if (rc)
 		return fail(&err);
-	printf("exists=%d\nrunning=%d\nstate=%s\n", st.exists, st.running, st.state);
+	printf("exists=%d\nrunning=%d\nstate=%s\npid=%d\nexit_code=%d\n", st.exists, st.running,
+	       st.state, (int)st.pid, st.exit_code);
 	ep_container_status_release(&st);
 	return 0;
 }

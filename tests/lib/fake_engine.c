@@ -8,6 +8,10 @@
  *   exit         prints an error about a bad flag and exits 1 at once
  *   never        /health answers 503 forever
  *   ignore-term  like ok, but ignores SIGTERM, and so does a child it starts
+ * /props also says whether the --model file can be opened and how long the
+ * value of FAKE_SECRET is (never the value), so a test can check what
+ * reached the engine, in a container too. SIGTERM ends it even as a
+ * container's pid 1 (where the default action would be ignored).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,13 +73,22 @@ static int read_request(int fd, char *buf, size_t cap)
 	return 0;
 }
 
+static void on_term(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = getenv("FAKE_ENGINE_MODE") ? getenv("FAKE_ENGINE_MODE") : "ok";
 	const char *lp = getenv("FAKE_LOADING_POLLS");
 	long loading = lp ? strtol(lp, NULL, 10) : 2, polls = 0;
+	const char *model = arg(argc, argv, "--model", NULL);
+	const char *secret = getenv("FAKE_SECRET");
 	struct sockaddr_in sa;
-	int i, one = 1, fd;
+	char props[256];
+	int i, one = 1, fd, model_found = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
 		/* what llama-server prints, so external mode can describe it */
@@ -90,6 +104,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: invalid argument: --no-such-flag\n");
 		return 1;
 	}
+	if (model && (fd = open(model, O_RDONLY | O_CLOEXEC)) >= 0) {
+		model_found = 1;
+		close(fd);
+	}
+	snprintf(props, sizeof(props),
+		 "{\"build_info\":\"b4242-fake0001\",\"model_found\":%s,\"secret_len\":%zu}",
+		 model_found ? "true" : "false", secret ? strlen(secret) : (size_t)0);
+	if (strcmp(mode, "ignore-term"))
+		signal(SIGTERM, on_term);
 	if (!strcmp(mode, "ignore-term")) {
 		signal(SIGTERM, SIG_IGN);
 		if (fork() == 0)
@@ -127,7 +150,7 @@ int main(int argc, char **argv)
 			else
 				reply(c, 200, "{\"status\":\"ok\"}");
 		} else if (!strncmp(req, "GET /props ", 11)) {
-			reply(c, 200, "{\"build_info\":\"b4242-fake0001\"}");
+			reply(c, 200, props);
 		} else if (!strncmp(req, "POST ", 5)) {
 			reply(
 			    c, 200,
