@@ -89,8 +89,9 @@ int ep_download_file(const char *url, const char *dest, const char *expected,
 
 /*
  * GET a small document (a health or version endpoint) into `body`, at most
- * `cap` bytes, within `timeout_ms`. Any http or https URL; no retries.
- * *status receives the HTTP status. EP_EFETCH when no answer came.
+ * `cap` bytes, within `timeout_ms`. Any http or https URL; no retries, no
+ * redirects followed. *status receives the HTTP status (0 when no whole
+ * answer came). EP_EFETCH when no answer came or it is over the cap.
  */
 int ep_download_get(struct ep_buf *body, long *status, const char *url, size_t cap, long timeout_ms,
 		    struct ep_error *err);

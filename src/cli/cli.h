@@ -51,7 +51,11 @@ bool ep_cli_wants_help(const char *cmd, int argc, char **argv);
 struct ep_config;
 struct ep_pool;
 
-/* Load a config, printing every diagnostic; returns an exit status. */
+/*
+ * Load a config; the one way every command reports a bad one: each problem
+ * on its own line, "FILE:LINE:COL: KEY: MESSAGE", then one summary line,
+ * all on stderr, and EP_EXIT_CONFIG. Returns an exit status.
+ */
 int ep_cli_load_config(struct ep_config **out, const char *path);
 /* EP_EXIT_OK when pool_id is NULL or names a pool; else prints the pools and returns EP_EXIT_USAGE.
  */

@@ -130,17 +130,13 @@ static int do_show(struct ep_catalog *cat, const char *key, bool json)
 	return EP_EXIT_OK;
 }
 
-static int do_lock(struct ep_catalog *cat, const char *config)
+static int do_lock(struct ep_catalog *cat, const struct ep_config *cfg)
 {
-	struct ep_config *cfg = NULL;
 	struct ep_buf out = EP_BUF_INIT;
 	struct ep_error err = EP_ERROR_INIT;
 	int rc;
 
-	rc = ep_config_load(&cfg, config, NULL, &err);
-	if (!rc)
-		rc = ep_lockfile_generate(&out, cfg, cat, &err);
-	ep_config_free(cfg);
+	rc = ep_lockfile_generate(&out, cfg, cat, &err);
 	if (rc) {
 		ep_buf_release(&out);
 		return ep_cli_fail(&err);
@@ -155,6 +151,7 @@ int ep_cmd_catalog(struct ep_cli *cli, int argc, char **argv)
 	struct ep_buf state = EP_BUF_INIT;
 	struct ep_error err = EP_ERROR_INIT;
 	struct ep_catalog *cat = NULL;
+	struct ep_config *cfg = NULL;
 	const char *sub, *key = NULL, *config = NULL;
 	bool json = false;
 	int i, rc;
@@ -179,7 +176,10 @@ int ep_cmd_catalog(struct ep_cli *cli, int argc, char **argv)
 		return ep_cli_usage("catalog", "catalog show needs a KEY");
 	if (!strcmp(sub, "lock") && !config)
 		return ep_cli_usage("catalog", "catalog lock needs --config FILE");
+	if (config && (rc = ep_cli_load_config(&cfg, config)))
+		return rc;
 	if (ep_state_dir(&state, cli->state_dir, &err) || ep_catalog_open(&cat, state.ptr, &err)) {
+		ep_config_free(cfg);
 		ep_buf_release(&state);
 		return ep_cli_fail(&err);
 	}
@@ -188,8 +188,9 @@ int ep_cmd_catalog(struct ep_cli *cli, int argc, char **argv)
 	else if (!strcmp(sub, "show"))
 		rc = do_show(cat, key, json);
 	else
-		rc = do_lock(cat, config);
+		rc = do_lock(cat, cfg);
 	ep_catalog_close(cat);
+	ep_config_free(cfg);
 	ep_buf_release(&state);
 	return rc;
 }

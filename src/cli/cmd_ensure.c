@@ -115,10 +115,9 @@ int ep_cmd_ensure(struct ep_cli *cli, int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.opts = (struct ep_ensure_opts)EP_ENSURE_OPTS_INIT;
-	if ((rc = parse_args(&a, argc, argv)))
+	if ((rc = parse_args(&a, argc, argv)) || (rc = ep_cli_load_config(&cfg, a.config)))
 		return rc;
 	rc = ep_state_dir(&state, cli->state_dir, &err);
-	rc = rc ? rc : ep_config_load(&cfg, a.config, NULL, &err);
 	if (rc)
 		goto out;
 	a.opts.state_dir = state.ptr;

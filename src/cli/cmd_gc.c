@@ -79,9 +79,9 @@ int ep_cmd_gc(struct ep_cli *cli, int argc, char **argv)
 	if (!config && !lock_path)
 		return ep_cli_usage("gc", "gc needs --config FILE and/or --lock FILE to know "
 					  "which entries are in use");
+	if (config && (rc = ep_cli_load_config(&cfg, config)))
+		return rc;
 	rc = ep_state_dir(&state, cli->state_dir, &err);
-	if (!rc && config)
-		rc = ep_config_load(&cfg, config, NULL, &err);
 	if (!rc && lock_path)
 		rc = ep_lockfile_load(&lock, lock_path, &err);
 	if (!rc) {

@@ -150,11 +150,10 @@ int ep_cmd_up(struct ep_cli *cli, int argc, char **argv)
 	size_t i;
 
 	rc = parse_args(&a, argc, argv);
-	if (rc)
+	if (rc || (rc = ep_cli_load_config(&cfg, a.config)))
 		return rc;
 	if (ep_state_dir(&state, cli->state_dir, &err) ||
-	    ep_runtime_dir(&runtime, a.runtime_dir, &err) ||
-	    ep_config_load(&cfg, a.config, NULL, &err)) {
+	    ep_runtime_dir(&runtime, a.runtime_dir, &err)) {
 		status = ep_cli_fail(&err);
 		goto done;
 	}

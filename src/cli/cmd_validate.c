@@ -67,22 +67,16 @@ int ep_cmd_validate(struct ep_cli *cli, int argc, char **argv)
 	}
 	if (!path)
 		return ep_cli_usage("validate", "--config FILE is required");
-	rc = ep_config_load(&cfg, path, &diags, &err);
-	if (json) {
-		print_json(cfg, &diags, &err);
-	} else if (!rc) {
-		printf("%s: %zu %s valid\n", path, cfg->n_pools,
-		       cfg->n_pools == 1 ? "pool" : "pools");
-	} else if (diags.n) {
-		struct ep_buf b = EP_BUF_INIT;
-
-		ep_config_diags_format(&b, path, &diags);
-		fputs(b.ptr, stderr);
-		fprintf(stderr, "%s: %zu %s\n", path, diags.n, diags.n == 1 ? "error" : "errors");
-		ep_buf_release(&b);
-	} else {
-		ep_cli_fail(&err);
+	if (!json) {
+		rc = ep_cli_load_config(&cfg, path);
+		if (!rc)
+			printf("%s: %zu %s valid\n", path, cfg->n_pools,
+			       cfg->n_pools == 1 ? "pool" : "pools");
+		ep_config_free(cfg);
+		return rc;
 	}
+	rc = ep_config_load(&cfg, path, &diags, &err);
+	print_json(cfg, &diags, &err);
 	ep_config_free(cfg);
 	ep_config_diags_release(&diags);
 	return ep_cli_exit_code(rc);

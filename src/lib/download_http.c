@@ -3,7 +3,8 @@
  * file with Range, stream the body into it through the sha256, enforce the
  * size cap and the stall timeout, refuse redirects to anything but https,
  * and classify how it ended (done, transient, restart, fatal) for the retry
- * loop in download.c. Draws the progress line when asked.
+ * loop in download.c. Draws the progress line when asked. Also the one small
+ * GET (a health or version endpoint) of external mode and of up/status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +44,14 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* Every socket close-on-exec, so no request leaks into a child started meanwhile. */
+static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *sa)
+{
+	(void)ctx;
+	(void)purpose;
+	return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
 }
 
 void ep_download__human_bytes(char *out, size_t len, uint64_t n)
@@ -245,6 +255,7 @@ static void set_common(CURL *c, const struct ep_attempt *a, const char *ca_file,
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)a->stall_s);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)a->max_bytes);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	if (ca_file && *ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 }
@@ -383,7 +394,8 @@ enum ep_attempt_outcome ep_download__attempt(struct ep_attempt *a, struct ep_err
 }
 
 struct small_body {
-	struct ep_buf *b;
+	struct ep_buf *b; /* NULL: count the bytes, keep none */
+	size_t cap, seen;
 	bool over;
 };
 
@@ -392,26 +404,30 @@ static size_t on_small_body(char *data, size_t size, size_t nmemb, void *ctx)
 	struct small_body *sb = ctx;
 	size_t len = size * nmemb;
 
-	if (ep_buf_add(sb->b, data, len)) {
+	sb->seen += len;
+	if ((sb->cap && sb->seen > sb->cap) || (sb->b && ep_buf_add(sb->b, data, len))) {
 		sb->over = true;
 		return 0;
 	}
 	return len;
 }
 
-int ep_download_get(struct ep_buf *body, long *status, const char *url, size_t cap, long timeout_ms,
-		    struct ep_error *err)
+int ep_download__get(struct ep_buf *body, long *status, const char *url, size_t cap,
+		     long timeout_ms, unsigned flags, struct ep_error *err)
 {
-	struct small_body sb = {body, false};
+	struct small_body sb = {body, cap, 0, false};
 	const char *ca_file = ca_file_for(NULL);
 	char cerr[CURL_ERROR_SIZE] = "";
+	long code = 0;
 	CURLcode rc;
 	CURL *c;
 
 	pthread_once(&curl_once, curl_init_once);
 	*status = 0;
-	ep_buf_reset(body);
-	body->cap = cap;
+	if (body) {
+		ep_buf_reset(body);
+		body->cap = cap;
+	}
 	c = curl_easy_init();
 	if (!c)
 		return ep_error_set(err, EP_ENOMEM, "out of memory");
@@ -421,13 +437,18 @@ int ep_download_get(struct ep_buf *body, long *status, const char *url, size_t c
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "engine-provisioner/" EP_VERSION);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	/* 0 would mean "no timeout" to libcurl */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_small_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+	if (flags & EP_GET_DIRECT)
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (ca_file && *ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
 	if (sb.over)
 		return ep_error_set(err, EP_EFETCH, "answer from '%s' is larger than %zu bytes",
@@ -435,5 +456,12 @@ int ep_download_get(struct ep_buf *body, long *status, const char *url, size_t c
 	if (rc != CURLE_OK)
 		return ep_error_set(err, EP_EFETCH, "cannot reach '%s': %s", url,
 				    cerr[0] ? cerr : curl_easy_strerror(rc));
+	*status = code;
 	return 0;
+}
+
+int ep_download_get(struct ep_buf *body, long *status, const char *url, size_t cap, long timeout_ms,
+		    struct ep_error *err)
+{
+	return ep_download__get(body, status, url, cap, timeout_ms, 0, err);
 }

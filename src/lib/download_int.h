@@ -1,6 +1,7 @@
 /*
- * Internal to download.c and download_http.c: one HTTP attempt and how it
- * ended, so the retry loop can decide what to do next.
+ * Internal to the library: one HTTP attempt of a download and how it ended,
+ * so the retry loop in download.c can decide what to do next; and the small
+ * GET that health.c shares with ep_download_get().
  */
 #ifndef EP_DOWNLOAD_INT_H
 #define EP_DOWNLOAD_INT_H
@@ -42,5 +43,17 @@ enum ep_attempt_outcome ep_download__attempt(struct ep_attempt *a, struct ep_err
 
 /* Human-readable byte counts: "12.3 MiB". */
 void ep_download__human_bytes(char *out, size_t len, uint64_t n);
+
+/* ep_download__get() flags */
+#define EP_GET_DIRECT 1u /* never through a proxy: the server is on this host */
+
+/*
+ * ep_download_get() with flags. `body` may be NULL: the answer is read (up
+ * to `cap`, 0 meaning no cap) and dropped. Redirects are not followed (a
+ * 3xx is the status). *status is 0 unless a whole answer came; an answer
+ * over the cap is EP_EFETCH with *status 0.
+ */
+int ep_download__get(struct ep_buf *body, long *status, const char *url, size_t cap,
+		     long timeout_ms, unsigned flags, struct ep_error *err);
 
 #endif

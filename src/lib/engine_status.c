@@ -85,7 +85,7 @@ int ep_engine_status(struct ep_engine_status *out, const char *runtime_dir, cons
 		out->uptime_s = uptime_of(rec.start_time, rec.started_at);
 		if (out->url && !ep_buf_addf(&probe, "%s%s", out->url,
 					     rec.health_path ? rec.health_path : "/health"))
-			ep_http__get(&out->health, NULL, probe.ptr, STATUS_HEALTH_TIMEOUT_MS);
+			out->health = ep_health__probe(probe.ptr, STATUS_HEALTH_TIMEOUT_MS);
 	}
 	ep_buf_release(&probe);
 	ep_pidrec__release(&rec);

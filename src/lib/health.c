@@ -1,78 +1,33 @@
 /*
- * HTTP probes of a running engine through libcurl: one GET, the wait for
- * health (from the first moment, 10 ms doubling to 500 ms, 503 meaning
- * "still loading"), and the engine's version from its properties endpoint.
- * Proxies are never used: the engine is on this host.
+ * HTTP probes of a running engine, through the library's one small GET
+ * (ep_download__get): one health probe, the wait for health (from the first
+ * moment, 10 ms doubling to 500 ms, 503 meaning "still loading"), and the
+ * engine's version from its properties endpoint. Proxies are never used:
+ * the engine is on this host.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ep/log.h"
+#include "download_int.h"
 #include "engine_internal.h"
 #include "ep/external.h"
 #include "banned.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
+int ep_health__probe(const char *url, long timeout_ms)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+	struct ep_error err = EP_ERROR_INIT;
+	long status = 0;
 
-static size_t on_body(char *data, size_t size, size_t n, void *ctx)
-{
-	struct ep_buf *b = ctx;
-
-	if (b && ep_buf_add(b, data, size * n))
-		return 0;
-	return size * n;
-}
-
-/* Every socket close-on-exec, so no probe leaks into a child started later. */
-static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	(void)ctx;
-	(void)purpose;
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
-int ep_http__get(int *status_out, struct ep_buf *body, const char *url, long timeout_ms)
-{
-	CURL *c;
-	CURLcode cc;
-	long code = 0;
-
-	*status_out = 0;
-	pthread_once(&curl_once, curl_init_once);
-	c = curl_easy_init();
-	if (!c)
-		return EP_ENOMEM;
-	if (body)
-		ep_buf_init(body, HTTP_BODY_MAX);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
-	cc = curl_easy_perform(c);
-	if (cc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
-		*status_out = (int)code;
-	curl_easy_cleanup(c);
-	return 0;
+	ep_download__get(NULL, &status, url, HTTP_BODY_MAX, timeout_ms, EP_GET_DIRECT, &err);
+	return (int)status;
 }
 
 int ep_http__base_url(struct ep_buf *out, const char *host, uint16_t port)
@@ -119,7 +74,7 @@ int ep_health__wait(struct ep_health_result *out, const char *url, int64_t timeo
 #endif
 	for (;;) {
 		int64_t left = timeout_ms - (ep_now_ms() - start);
-		int status = 0;
+		int status;
 
 		if (proc && ep_proc_poll(proc, &out->exit_status, NULL) == 1) {
 			out->outcome = EP_HEALTH_EXITED;
@@ -134,7 +89,7 @@ int ep_health__wait(struct ep_health_result *out, const char *url, int64_t timeo
 			out->outcome = EP_HEALTH_TIMEOUT;
 			break;
 		}
-		ep_http__get(&status, NULL, url, left < 2000 ? (long)left : 2000L);
+		status = ep_health__probe(url, left < 2000 ? (long)left : 2000L);
 		out->polls++;
 		if (status)
 			out->last_status = status;
@@ -154,10 +109,11 @@ int ep_health__wait(struct ep_health_result *out, const char *url, int64_t timeo
 
 int ep_health__version(char **out, const char *url)
 {
+	struct ep_error err = EP_ERROR_INIT;
 	struct ep_buf body = EP_BUF_INIT;
-	int status = 0;
+	long status = 0;
 
-	ep_http__get(&status, &body, url, 5000);
+	ep_download__get(&body, &status, url, HTTP_BODY_MAX, 5000, EP_GET_DIRECT, &err);
 	*out = status == 200 ? ep_engine_version_from_json(body.ptr, body.len) : NULL;
 	ep_buf_release(&body);
 	return *out ? 0 : EP_ENOTFOUND;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # validate: every bad-config class exits 3 with FILE:LINE:COL, the key path
-# and its message; all errors of a file come in one run; stdin works; the
-# examples are valid; hostile input is refused; nothing is ever written.
+# and its message; all errors of a file come in one run, and every command
+# that loads a config reports them alike; stdin works; the examples are
+# valid; hostile input is refused; nothing is ever written.
 set -eu
 . "$EP_SOURCE_DIR/tests/cli_lib.sh"
 
@@ -56,7 +57,24 @@ got=$(printf '%s\n' "$ERR" | sed -n 's/^[^:]*:\([0-9]*\):\([0-9]*\): \([^:]*\):.
 want="7:15 pools[0].provisioning.source.ref 8:9 pools[1].id 9:13 pools[1].engine 10:18 pools[1].devices[1] 14:15 pools[1].provisioning.ports[0] 20:58 pools[2].provisioning.binary.checksum 21:26 pools[2].provisioning.flags[1] "
 if [ "$got" = "$want" ]; then ok "bad-many.yaml: seven errors in file order"; else
 	not_ok "bad-many.yaml: got '$got'"; fi
-expect_in "$ERR" "bad-many.yaml: 7 errors" "bad-many.yaml: the count"
+case "$ERR" in "$CFG/bad-many.yaml:7:15: pools[0].provisioning.source.ref: missing"*)
+	ok "bad-many.yaml: the first line is the first problem" ;;
+*) not_ok "bad-many.yaml: stderr begins '${ERR%%$'\n'*}'" ;; esac
+expect_in "$ERR" "engine-provisioner: error: '$CFG/bad-many.yaml' is not a valid config (7 problems)" \
+	"bad-many.yaml: the summary line counts them"
+
+# Every command that loads a config reports a bad one as validate does: a
+# line per problem, then the summary line, exit 3.
+want_err=$ERR
+for cmd in plan doctor ensure up gc "catalog lock"; do
+	# shellcheck disable=SC2086
+	run "$EP_BIN" $cmd --config "$CFG/bad-many.yaml"
+	expect_rc 3 "$cmd on bad-many.yaml"
+	if [ "$ERR" = "$want_err" ]; then ok "$cmd prints one line per problem, then the summary"; else
+		not_ok "$cmd prints the problems otherwise"
+		printf '  stderr: %s\n' "$ERR" | head -10
+	fi
+done
 
 # --json
 run "$EP_BIN" validate --config "$CFG/bad-engine.yaml" --json
