@@ -98,12 +98,13 @@ struct ep_container_pull_opts {
 	bool refresh;		   /* resolve the tag at the registry again */
 	bool offline;		   /* never contact a registry */
 	bool no_wait;		   /* a pull lock held elsewhere is EP_EBUSY */
-	const char *pool_id;	   /* for narration */
+	bool probe_engine;   /* check the engine is usable before a pull (not before a no-op) */
+	const char *pool_id; /* for narration */
 };
 
-#define EP_CONTAINER_PULL_OPTS_INIT                               \
-	{                                                         \
-		NULL, NULL, NULL, NULL, false, false, false, NULL \
+#define EP_CONTAINER_PULL_OPTS_INIT                                      \
+	{                                                                \
+		NULL, NULL, NULL, NULL, false, false, false, false, NULL \
 	}
 
 /* What a pull (or a no-op) left in the engine's storage. */
@@ -136,14 +137,16 @@ int ep_container_check_locked(const char *ref_text, const char *resolved, const 
 			      struct ep_error *err);
 
 /*
- * Preflight: the engine present and usable (`podman info` / `docker
- * info`), and for a GPU pool the NVIDIA container toolkit: a CDI spec
- * listing nvidia.com/gpu (podman; `cdi_dirs` NULL means /etc/cdi and
- * /var/run/cdi) or nvidia-ctk (docker). Fails fast with EP_EPREFLIGHT or
- * EP_EGPU saying what to install. Findings are appended to `findings`
- * when it is not NULL.
+ * Preflight: the engine present (in PATH) and, when `probe`, usable (`podman
+ * info` / `docker info`: one engine call, about a second); for a GPU pool
+ * the NVIDIA container toolkit: a CDI spec listing nvidia.com/gpu (podman;
+ * `cdi_dirs` NULL means /etc/cdi and /var/run/cdi) or nvidia-ctk (docker).
+ * Fails fast with EP_EPREFLIGHT or EP_EGPU saying what to install. Findings
+ * are appended to `findings` when it is not NULL. Ensure runs it without
+ * the probe, and probes only before a pull (so a no-op ensure starts no
+ * engine); doctor probes.
  */
-int ep_container_preflight(const struct ep_pool *pool, const char *const *cdi_dirs,
+int ep_container_preflight(const struct ep_pool *pool, const char *const *cdi_dirs, bool probe,
 			   struct ep_buf *findings, struct ep_error *err);
 
 /* Everything `run` needs; see ep_container_run_spec_from_pool(). */
@@ -156,6 +159,7 @@ struct ep_container_run_spec {
 	const char *host;	/* host address the port is published on; NULL: 127.0.0.1 */
 	uint16_t host_port;	/* 0: the provider's default port */
 	const char *model_path; /* host file or directory, mounted read-only; may be NULL */
+	const char *model_name; /* without model_path: a name the engine fetches itself */
 	const uint32_t *devices;
 	size_t n_devices;
 	const struct ep_kv *env; /* names on the command line, values in the engine's env */

@@ -41,4 +41,14 @@ const char *ep_model_ref(const struct ep_pool *pool);
 int ep_model_resolve(struct ep_buf *path_out, const struct ep_pool *pool, const char *state_dir,
 		     bool offline, struct ep_error *err);
 
+/*
+ * The model name the engine fetches itself, or NULL: a container pool whose
+ * engine takes a model by name (vLLM, TGI: a Hugging Face id such as
+ * "Qwen/Qwen2.5-0.5B-Instruct"; Triton: a model of its repository) and whose
+ * reference is a bare name (not hf:, file: or a path starting with '/' or
+ * '.') without a checksum. Ensure uses a file of that name under the model
+ * cache when there is one, and otherwise leaves the name to the engine.
+ */
+const char *ep_model_engine_name(const struct ep_pool *pool);
+
 #endif

@@ -53,6 +53,13 @@ struct ep_provider {
 	const char *default_tag;     /* pinned default tag, or NULL */
 	int container_port;	     /* port inside the container, or 0 */
 	const char *model_mount;     /* where the model directory is mounted, or NULL */
+	/*
+	 * A container engine that fetches a model by name (a Hugging Face id)
+	 * itself: the flag that takes the name; "" when the name needs no flag
+	 * (Triton: the pool's flags name the repository); NULL when the model
+	 * must be a local file.
+	 */
+	const char *model_name_flag;
 	/* What the engine does with the pool's ctx when ctx_flag is NULL (documentation). */
 	const char *ctx_note;
 };

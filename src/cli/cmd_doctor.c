@@ -11,6 +11,7 @@
 #include "ep/config.h"
 #include "ep/cuda.h"
 #include "ep/gpu.h"
+#include "ep/container.h"
 #include "ep/preflight.h"
 #include "ep/tools.h"
 #include "cli.h"
@@ -46,10 +47,30 @@ static int collect_tools(struct doctor *d)
 	return rc ? rc : ep_tools_find(&d->tools, NULL, true, NULL);
 }
 
+/*
+ * A container pool: its container engine usable (asked once per engine) and,
+ * for GPUs, the NVIDIA container toolkit.
+ */
+static int check_container(const struct ep_pool *pool, bool probed[2], struct ep_error *err)
+{
+	const char *rt =
+	    pool->provisioning.has_container ? pool->provisioning.container.runtime : NULL;
+	int docker = rt && !strcmp(rt, "docker");
+	int rc;
+
+	if (pool->provisioning.mode != EP_MODE_CONTAINER)
+		return 0;
+	rc = ep_container_preflight(pool, NULL, !probed[docker], NULL, err);
+	if (!rc)
+		probed[docker] = true;
+	return rc;
+}
+
 /* Preflight each pool without installing anything; remember why each fails. */
 static int check_pools(struct doctor *d)
 {
 	size_t i, n = d->cfg ? d->cfg->n_pools : 0;
+	bool probed[2] = {false, false};
 
 	d->verdicts = calloc(n + 1, sizeof(*d->verdicts));
 	d->pf = calloc(n + 1, sizeof(*d->pf));
@@ -61,7 +82,8 @@ static int check_pools(struct doctor *d)
 
 		copy.provisioning.allow_package_installs = false; /* doctor never installs */
 		ep_preflight_init(&d->pf[i]);
-		if (ep_preflight_pool(&d->pf[i], &copy, NULL, &err)) {
+		if (ep_preflight_pool(&d->pf[i], &copy, NULL, &err) ||
+		    check_container(&copy, probed, &err)) {
 			d->verdicts[i] = strdup(err.msg[0] ? err.msg : ep_code_name(err.code));
 			d->n_bad++;
 		}

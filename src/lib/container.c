@@ -342,44 +342,52 @@ static int preflight_gpu(const struct ep_container_engine *eng, const char *cons
 			    cdi_dirs[1] ? cdi_dirs[1] : "");
 }
 
-int ep_container_preflight(const struct ep_pool *pool, const char *const *cdi_dirs,
-			   struct ep_buf *findings, struct ep_error *err)
+int ep_container__probe(const struct ep_container_engine *eng, const char *pool_id,
+			struct ep_buf *findings, struct ep_error *err)
 {
-	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
 	struct ep_buf out = EP_BUF_INIT, line = EP_BUF_INIT;
-	const char *runtime =
-	    pool->provisioning.has_container ? pool->provisioning.container.runtime : NULL;
 	const char *argv[5];
 	int rc, status = 0;
 
-	rc = ep_container_engine_choose(&eng, runtime, err);
-	if (rc)
-		return rc;
-	argv[0] = eng.path;
+	argv[0] = eng->path;
 	argv[1] = "info";
 	argv[2] = "--format";
 	argv[3] =
-	    eng.kind == EP_CONTAINER_PODMAN ? "{{.Host.OCIRuntime.Name}}" : "{{.ServerVersion}}";
+	    eng->kind == EP_CONTAINER_PODMAN ? "{{.Host.OCIRuntime.Name}}" : "{{.ServerVersion}}";
 	argv[4] = NULL;
-	rc = ep_container__exec(&out, &status, argv, NULL, pool->id, err);
-	if (!rc && status) {
+	rc = ep_container__exec(&out, &status, argv, NULL, pool_id, err);
+	if (!rc)
 		(void)ep_container__last_line(&line, out.ptr);
+	if (!rc && status)
 		rc = ep_error_set(err, EP_EPREFLIGHT,
 				  "container engine '%s' is not usable ('%s info' failed: %s); "
 				  "check its installation and configuration",
-				  eng.path, ep_container_kind_name(eng.kind), line.ptr);
-	}
-	if (!rc && findings) {
-		(void)ep_container__last_line(&line, out.ptr);
-		(void)ep_buf_addf(findings, "container engine: %s (%s)\n", eng.path, line.ptr);
-	}
-	if (!rc && pool->n_devices)
-		rc = preflight_gpu(&eng, cdi_dirs, findings, err);
+				  eng->path, ep_container_kind_name(eng->kind), line.ptr);
+	if (!rc && findings)
+		(void)ep_buf_addf(findings, "container engine: %s (%s)\n", eng->path, line.ptr);
 	if (!rc)
-		ep_narrate(EP_LOG_INFO, "container", "preflight", eng.path, pool->id, -1,
-			   "container engine '%s' is usable", eng.path);
+		ep_narrate(EP_LOG_INFO, "container", "preflight", eng->path, pool_id, -1,
+			   "container engine '%s' is usable (runtime %s)", eng->path, line.ptr);
 	ep_buf_release(&out);
 	ep_buf_release(&line);
+	return rc;
+}
+
+int ep_container_preflight(const struct ep_pool *pool, const char *const *cdi_dirs, bool probe,
+			   struct ep_buf *findings, struct ep_error *err)
+{
+	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
+	const char *runtime =
+	    pool->provisioning.has_container ? pool->provisioning.container.runtime : NULL;
+	int rc;
+
+	rc = ep_container_engine_choose(&eng, runtime, err);
+	if (!rc && probe)
+		rc = ep_container__probe(&eng, pool->id, findings, err);
+	else if (!rc && findings)
+		(void)ep_buf_addf(findings, "container engine: %s\n", eng.path);
+	if (!rc && pool->n_devices)
+		rc = preflight_gpu(&eng, cdi_dirs, findings, err);
 	ep_container_engine_release(&eng);
 	return rc;
 }

@@ -18,9 +18,11 @@ int ep_container__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, str
 	int rc;
 
 	ep_container_image_init(&img);
-	rc = ep_container_ref_for_pool(&ref, pool, err);
+	rc = ep_container_preflight(pool, NULL, false, NULL, err);
+	rc = rc ? rc : ep_container_ref_for_pool(&ref, pool, err);
 	if (rc)
 		return rc;
+	o.probe_engine = true;
 	o.state_dir = ctx->state_dir;
 	o.runtime = pool->provisioning.has_container ? pool->provisioning.container.runtime : NULL;
 	o.authfile = getenv("REGISTRY_AUTH_FILE");

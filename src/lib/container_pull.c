@@ -336,6 +336,10 @@ static int pull_and_record(struct ep_container_image *out, struct pull_ctx *pc,
 		: ep_buf_addf(&name, "%s%s%s", ref->repo, ref->tag ? ":" : "@",
 			      ref->tag ? ref->tag : ref->digest))
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	if (!rc && pc->o->probe_engine) {
+		out->engine_calls++;
+		rc = ep_container__probe(&pc->eng, pc->o->pool_id, NULL, err);
+	}
 	if (!rc)
 		rc = pull(&pc->eng, ref, name.ptr, pc->o, out, err);
 	if (!rc)

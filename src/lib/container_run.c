@@ -14,6 +14,7 @@
 #include "ep/container.h"
 #include "ep/fs.h"
 #include "ep/log.h"
+#include "ep/model.h"
 #include "ep/proc.h"
 #include "ep/provider.h"
 #include "banned.h"
@@ -176,6 +177,8 @@ int ep_container_run_argv(struct ep_strvec *out, const struct ep_container_run_s
 	     (container_command(s->engine) && ep_strvec_push(out, container_command(s->engine))) ||
 	     ep_buf_addf(&port, "%d", prov->container_port) ||
 	     push_flag(out, s->flags, prov->model_flag, inside.len ? inside.ptr : NULL) ||
+	     (!s->model_path && prov->model_name_flag && *prov->model_name_flag &&
+	      push_flag(out, s->flags, prov->model_name_flag, s->model_name)) ||
 	     push_flag(out, s->flags, prov->host_flag, "0.0.0.0") ||
 	     push_flag(out, s->flags, prov->port_flag, port.ptr) ||
 	     (s->flags && ep_strvec_copy(out, s->flags))))
@@ -202,6 +205,7 @@ int ep_container_plan_command(struct ep_buf *out, const struct ep_pool *pool,
 	s.allow_unpinned = true;
 	s.flags = flags;
 	s.model_path = model_path;
+	s.model_name = model_path ? NULL : ep_model_engine_name(pool);
 	if (!rc)
 		rc = ep_container_run_argv(&argv, &s, err);
 	if (!rc && ep_proc_format_argv(out, (const char *const *)argv.v))

@@ -13,6 +13,7 @@
 
 #include "ep/container.h"
 #include "ep/log.h"
+#include "ep/model.h"
 #include "ep/proc.h"
 #include "engine_internal.h"
 #include "banned.h"
@@ -27,6 +28,7 @@ static void spec_for(struct ep_container_run_spec *s, const struct ep_prepared *
 	s->host = pe->host;
 	s->host_port = pe->port;
 	s->model_path = pe->model_path;
+	s->model_name = pe->model_path ? NULL : ep_model_engine_name(pool);
 	s->flags = &pe->flags;
 }
 

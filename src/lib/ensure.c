@@ -104,6 +104,14 @@ static int prepare(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct ep
 				    pool->id);
 	rc = fn(out, ctx, err);
 	rc = rc ? rc : ep_model_resolve(&model, pool, ctx->state_dir, ctx->opts->offline, err);
+	if (rc == EP_ENOTFOUND && ep_model_engine_name(pool)) {
+		/* no file of that name here: the engine fetches the model by name */
+		ep_error_clear(err);
+		rc = 0;
+		ep_narrate(EP_LOG_INFO, "model", "by-name", pool->id, pool->id, -1,
+			   "model '%s' is not a local file; %s fetches it by name",
+			   ep_model_ref(pool), ep_engine_name(pool->engine));
+	}
 	if (!rc && model.len)
 		out->model_path = ep_buf_detach(&model, NULL);
 	if (!rc && fill_common(out, pool, ctx->plan, ctx->opts))

@@ -16,6 +16,7 @@
 #include "ep/lock.h"
 #include "ep/log.h"
 #include "ep/model.h"
+#include "ep/provider.h"
 #include "ep/proc.h"
 #include "banned.h"
 
@@ -298,4 +299,18 @@ int ep_model_resolve(struct ep_buf *path_out, const struct ep_pool *pool, const 
 	ep_buf_release(&base);
 	ep_buf_release(&path);
 	return rc;
+}
+
+const char *ep_model_engine_name(const struct ep_pool *pool)
+{
+	const struct ep_provider *prov = ep_provider_for(pool->engine);
+	const char *ref = ep_model_ref(pool);
+
+	if (pool->provisioning.mode != EP_MODE_CONTAINER || !prov || !prov->model_name_flag ||
+	    !ref || !*ref || ref[0] == '/' || ref[0] == '.' || ref[0] == '-' ||
+	    !strncmp(ref, "hf:", 3) || !strncmp(ref, "file:", 5) || strstr(ref, "..") ||
+	    (pool->provisioning.has_model && pool->provisioning.model.checksum &&
+	     *pool->provisioning.model.checksum))
+		return NULL;
+	return ref;
 }

@@ -110,6 +110,9 @@ static int step_model(struct ep_plan *p, const struct ep_pool *pool, struct ep_b
 		ep_buf_addf(d, " (relative to %s)", m->cache_dir);
 	if (m->checksum)
 		ep_buf_addf(d, "; verify %s", m->checksum);
+	if (ep_model_engine_name(pool))
+		ep_buf_addf(d, "; when no such file is there, %s fetches it by name",
+			    ep_engine_name(pool->engine));
 	return add_step(p, "model-fetch", d);
 }
 

@@ -19,8 +19,11 @@ for t in podman /usr/bin/docker-registry curl python3 cc; do
 		exit 0
 	fi
 done
+CDI_SPEC=/var/run/cdi/ep-test-$$.yaml
 cleanup() {
-	podman rm -f ep-c1 ep-c2 ep-c3 >/dev/null 2>&1 || true
+	podman rm -f ep-c1 ep-c2 ep-c3 ep-g1 >/dev/null 2>&1 || true
+	rm -f "$CDI_SPEC"
+	if [ -n "${MADE_CDI_DIR:-}" ]; then rmdir /var/run/cdi 2>/dev/null || true; fi
 	registry_stop "$T_TMP"
 	rm -rf "$T_TMP"
 }
@@ -36,14 +39,14 @@ expect_in "$D" "sha256:" "the fixture engine image is in the registry ($D)"
 mkdir -p models
 printf 'GGUF-not-really' >models/tiny.gguf
 
-# cfg FILE ID PORT MODE: a container pool running the fixture engine in MODE.
+# cfg FILE ID PORT MODE [DEVICES]: a container pool running the fixture engine in MODE.
 cfg() {
 	cat >"$1" <<YAML
 pools:
   - id: $2
     engine: llamacpp
     model: tiny
-    devices: []
+    devices: [${5:-}]
     provisioning:
       mode: container
       container: {image: $IMG, tag: "1", runtime: podman}
@@ -162,5 +165,46 @@ expect_rc 1 "up of an engine that never gets healthy"
 expect_in "$ERR" "not healthy after 2 s (last answer: HTTP 503)" "the timeout and last answer are reported"
 no_container ep-c3 "no container is left"
 [ ! -e rt/pids/c3.pid ] && [ ! -e rt/engines/c3.json ] && ok "no PID or handoff file is left" || not_ok "files left"
+
+# --- a GPU pool: the stand-in driver passes the GPU preflight, the CDI check
+# follows, and podman resolves `--device nvidia.com/gpu=0` from a stand-in CDI
+# spec (the device node is /dev/null; only the way the GPU is asked for is real)
+FAKECUDA="$EP_BINARY_DIR/tests/lib/libfakecuda.so"
+gpu_env=(env EP_CUDA_DRIVER_LIBRARY="$FAKECUDA" EP_FAKECUDA_DEVICES="9.0:81559:NVIDIA H100 80GB HBM3"
+	EP_FAKECUDA_DRIVER=13000)
+P4=$(registry_free_port)
+cfg g1.yaml g1 "$P4" ok 0
+if [ ! -e "$FAKECUDA" ]; then
+	echo "ok - SKIP GPU container: the stand-in driver library was not built"
+elif grep -qs "nvidia.com/gpu" /etc/cdi/* /var/run/cdi/*; then
+	echo "ok - SKIP GPU container: this host has a real NVIDIA CDI spec; no stand-in is put beside it"
+elif [ "$(id -u)" != 0 ]; then
+	echo "ok - SKIP GPU container: only root can put a stand-in CDI spec in /var/run/cdi"
+else
+	run "${gpu_env[@]}" "$EP_BIN" up --config g1.yaml
+	expect_rc 5 "up of a GPU container pool without a CDI spec"
+	expect_in "$ERR" "no CDI spec lists 'nvidia.com/gpu'" "the missing CDI spec is named"
+	expect_in "$ERR" "nvidia-ctk cdi generate" "and how to make one"
+	[ -d /var/run/cdi ] || MADE_CDI_DIR=1
+	mkdir -p /var/run/cdi
+	cat >"$CDI_SPEC" <<'YAML'
+cdiVersion: 0.5.0
+kind: nvidia.com/gpu
+devices:
+  - name: "0"
+    containerEdits:
+      env: [NVIDIA_VISIBLE_DEVICES=0]
+      deviceNodes: [{path: /dev/nvidia0, hostPath: /dev/null}]
+YAML
+	run "${gpu_env[@]}" "$EP_BIN" up --config g1.yaml
+	expect_rc 0 "up of a GPU container pool with a CDI spec"
+	expect_in "$(cat rt/logs/g1.log)" "--device nvidia.com/gpu=0" "the GPU is asked for by CDI"
+	props=$(curl -s "http://127.0.0.1:$P4/props")
+	expect_in "$props" '"dev_nvidia0":true' "the container has the CDI device node"
+	expect_in "$props" '"nvidia_visible_devices":"0"' "and the CDI spec's environment"
+	run "$EP_BIN" down --pool g1
+	expect_rc 0 "down of the GPU container pool"
+	no_container ep-g1 "the GPU container is removed"
+fi
 
 finish

@@ -200,7 +200,7 @@ static int cmd_preflight(struct args *a)
 	pool.provisioning.has_container = a->runtime != NULL;
 	pool.provisioning.container.runtime = a->runtime;
 	a->cdi[a->n_cdi] = NULL;
-	rc = ep_container_preflight(&pool, a->n_cdi ? a->cdi : NULL, &findings, &err);
+	rc = ep_container_preflight(&pool, a->n_cdi ? a->cdi : NULL, true, &findings, &err);
 	printf("%s", findings.ptr);
 	ep_buf_release(&findings);
 	return rc ? fail(&err) : 0;

@@ -9,8 +9,9 @@
  *   never        /health answers 503 forever
  *   ignore-term  like ok, but ignores SIGTERM, and so does a child it starts
  * /props also says whether the --model file can be opened and how long the
- * value of FAKE_SECRET is (never the value), so a test can check what
- * reached the engine, in a container too. SIGTERM ends it even as a
+ * value of FAKE_SECRET is (never the value), and whether /dev/nvidia0 and
+ * NVIDIA_VISIBLE_DEVICES are there, so a test can check what reached the
+ * engine, in a container too. SIGTERM ends it even as a
  * container's pid 1 (where the default action would be ignored).
  */
 #include <arpa/inet.h>
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
 	const char *model = arg(argc, argv, "--model", NULL);
 	const char *secret = getenv("FAKE_SECRET");
 	struct sockaddr_in sa;
-	char props[256];
+	char props[384];
 	int i, one = 1, fd, model_found = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
@@ -109,8 +110,11 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	snprintf(props, sizeof(props),
-		 "{\"build_info\":\"b4242-fake0001\",\"model_found\":%s,\"secret_len\":%zu}",
-		 model_found ? "true" : "false", secret ? strlen(secret) : (size_t)0);
+		 "{\"build_info\":\"b4242-fake0001\",\"model_found\":%s,\"secret_len\":%zu,"
+		 "\"dev_nvidia0\":%s,\"nvidia_visible_devices\":\"%.32s\"}",
+		 model_found ? "true" : "false", secret ? strlen(secret) : (size_t)0,
+		 access("/dev/nvidia0", F_OK) == 0 ? "true" : "false",
+		 getenv("NVIDIA_VISIBLE_DEVICES") ? getenv("NVIDIA_VISIBLE_DEVICES") : "");
 	if (strcmp(mode, "ignore-term"))
 		signal(SIGTERM, on_term);
 	if (!strcmp(mode, "ignore-term")) {

@@ -13,6 +13,7 @@
 #include "ep/buf.h"
 #include "ep/container.h"
 #include "ep/log.h"
+#include "ep/model.h"
 #include "ep/provider.h"
 #include "ep/strvec.h"
 #include "test.h"
@@ -443,6 +444,55 @@ TEST(plan_command)
 	ep_strvec_release(&flags);
 }
 
+/* vLLM and TGI take a bare model name themselves; llama.cpp needs a file; Triton no flag. */
+TEST(model_by_name)
+{
+	static const enum ep_engine engines[] = {EP_ENGINE_VLLM, EP_ENGINE_TGI, EP_ENGINE_TRITON,
+						 EP_ENGINE_LLAMACPP};
+	struct ep_pool pool;
+	struct ep_buf line = EP_BUF_INIT;
+	struct ep_error err = EP_ERROR_INIT;
+	size_t i;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.id = "named";
+	pool.model = "Qwen/Qwen2.5-0.5B-Instruct";
+	pool.provisioning.mode = EP_MODE_CONTAINER;
+	pool.provisioning.has_container = true;
+	pool.provisioning.container.image = "127.0.0.1:5000/x/y";
+	pool.provisioning.container.tag = "v1";
+	pool.provisioning.container.runtime = "podman";
+	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+		const struct ep_provider *p = ep_provider_for(engines[i]);
+
+		if (!p)
+			continue;
+		pool.engine = engines[i];
+		ep_buf_reset(&line);
+		CHECK_INT(ep_container_plan_command(&line, &pool, NULL, NULL, &err), 0);
+		CHECK(!strstr(line.ptr, " -v "));
+		if (p->model_name_flag && *p->model_name_flag) {
+			CHECK(ep_model_engine_name(&pool) != NULL);
+			CHECK_CONTAINS(line.ptr, " Qwen/Qwen2.5-0.5B-Instruct ");
+		} else {
+			CHECK(!strstr(line.ptr, "Qwen/"));
+			CHECK(!ep_model_engine_name(&pool) == !p->model_name_flag);
+		}
+	}
+	/* paths, hf: refs and checksummed models are never left to the engine */
+	pool.engine = EP_ENGINE_VLLM;
+	pool.model = "/models/x";
+	CHECK(!ep_model_engine_name(&pool));
+	pool.model = "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/q.gguf";
+	CHECK(!ep_model_engine_name(&pool));
+	pool.model = "-oops";
+	CHECK(!ep_model_engine_name(&pool));
+	pool.model = "Qwen/Qwen2.5-0.5B-Instruct";
+	pool.provisioning.mode = EP_MODE_SOURCE;
+	CHECK(!ep_model_engine_name(&pool));
+	ep_buf_release(&line);
+}
+
 /* Last: remove the scratch model. */
 TEST(cleanup)
 {
@@ -456,4 +506,4 @@ TESTS(T(llamacpp_podman_gpus_file_model), T(vllm_docker_gpus_dir_model),
       T(tgi_docker_one_gpu_default_port), T(triton_podman_command_and_cpu),
       T(flags_already_given_are_not_repeated), T(unpinned_and_bad_input_refused),
       T(env_values_travel_in_the_environment), T(ref_parse), T(loopback), T(classify_engine_errors),
-      T(locked_check_and_name), T(engine_choice), T(plan_command), T(cleanup))
+      T(locked_check_and_name), T(engine_choice), T(plan_command), T(model_by_name), T(cleanup))

@@ -37,5 +37,6 @@ const struct ep_provider ep_provider__llamacpp = {
     .default_tag = "server-cuda-b7000",
     .container_port = 8080,
     .model_mount = "/models",
+    .model_name_flag = NULL,
     .ctx_note = NULL,
 };

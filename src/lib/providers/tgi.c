@@ -81,5 +81,6 @@ const struct ep_provider ep_provider__tgi = {
     .default_tag = "3.3.5",
     .container_port = 80,
     .model_mount = "/data",
+    .model_name_flag = "--model-id",
     .ctx_note = NULL,
 };

@@ -81,6 +81,7 @@ const struct ep_provider ep_provider__triton = {
     .default_tag = "24.08-py3",
     .container_port = 8000,
     .model_mount = "/models",
+    .model_name_flag = "",
     .ctx_note = "triton has no context-length flag: the context is set per model in its "
 		"config.pbtxt or backend settings",
 };

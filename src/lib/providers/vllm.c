@@ -87,5 +87,6 @@ const struct ep_provider ep_provider__vllm = {
     .default_tag = "v0.8.5",
     .container_port = 8000,
     .model_mount = "/models",
+    .model_name_flag = "--model",
     .ctx_note = NULL,
 };
