@@ -7,13 +7,7 @@ set -euo pipefail
 . "$EP_SOURCE_DIR/tests/cli_lib.sh"
 . "$FIXTURES/registry.sh"
 
-for t in podman /usr/bin/docker-registry curl python3; do
-	if ! command -v "$t" >/dev/null; then
-		echo "skip - '$t' is not installed (scripts/deps.sh installs it)"
-		finish
-		exit 0
-	fi
-done
+registry_need_tools podman /usr/bin/docker-registry curl python3
 trap 'registry_stop "$T_TMP"; rm -rf "$T_TMP"' EXIT
 registry_env "$T_TMP"
 registry_start "$T_TMP"

@@ -12,13 +12,7 @@ set -euo pipefail
 . "$EP_SOURCE_DIR/tests/cli_lib.sh"
 . "$FIXTURES/registry.sh"
 
-for t in podman /usr/bin/docker-registry curl python3 cc; do
-	if ! command -v "$t" >/dev/null; then
-		echo "skip - '$t' is not installed (scripts/deps.sh installs it)"
-		finish
-		exit 0
-	fi
-done
+registry_need_tools podman /usr/bin/docker-registry curl python3 cc
 CDI_SPEC=/var/run/cdi/ep-test-$$.yaml
 cleanup() {
 	podman rm -f ep-c1 ep-c2 ep-c3 ep-g1 >/dev/null 2>&1 || true
