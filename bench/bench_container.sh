@@ -1,17 +1,103 @@
 #!/usr/bin/env bash
-# No-op container ensure vs `podman pull` of the same present image, against
-# a private registry on 127.0.0.1 and a private podman storage.
+# Container mode against a private registry on 127.0.0.1 and a private
+# podman storage:
+#  1. the library's no-op ensure of a pulled image vs `podman pull` of the
+#     same present image (bench/bench_container.c);
+#  2. `engine-provisioner ensure` of a pulled image as a process (catalog,
+#     proof bundle and preflight included), counting container-engine calls
+#     through a counting `podman` first in PATH, vs `podman pull` again;
+#  3. where this host can run containers: `up` of a container pool (ensure,
+#     run, health, handoff) vs a bare `podman run -d` of the same image plus
+#     the same health wait, and `down` vs `podman stop` + `podman rm`.
 # Usage: bench/bench_container.sh [BUILD_DIR] [N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
 n=${2:-20}
+bin=$build/engine-provisioner
+finish() { :; }
 . "$here/../tests/fixtures/registry.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ep-bench-container.XXXXXX")
-trap 'registry_stop "$tmp"; rm -rf "$tmp"' EXIT
+trap 'podman rm -f ep-bench bare-bench >/dev/null 2>&1 || true; registry_stop "$tmp"; rm -rf "$tmp"' EXIT
 registry_env "$tmp"
 registry_start "$tmp"
 registry_push_image "$tmp" "$REGISTRY/bench/app:v1" "bench" >/dev/null
 registry_mark "$tmp"
 "$build/bench/bench_container" "$REGISTRY/bench/app:v1" "$tmp/state" "$n"
 echo "registry requests during the run (first pull + $n podman pulls): $(registry_requests "$tmp")"
+
+# ms CMD...: wall milliseconds of one run
+ms() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+# 2. the command as a process
+mkdir -p "$tmp/shim"
+cat >"$tmp/shim/podman" <<SHIM
+#!/bin/sh
+echo "\$*" >>"$tmp/podman-calls"
+exec $(command -v podman) "\$@"
+SHIM
+chmod +x "$tmp/shim/podman"
+cat >"$tmp/app.yaml" <<YAML
+pools:
+  - id: bench
+    engine: vllm
+    model: Qwen/Qwen2.5-0.5B-Instruct
+    devices: []
+    provisioning:
+      mode: container
+      container: {image: $REGISTRY/bench/app, tag: v1, runtime: podman}
+YAML
+export EP_STATE_DIR=$tmp/cli-state
+PATH="$tmp/shim:$PATH" "$bin" ensure --config "$tmp/app.yaml" >/dev/null
+: >"$tmp/podman-calls"
+for _ in $(seq "$n"); do PATH="$tmp/shim:$PATH" ms "$bin" ensure --config "$tmp/app.yaml"; done | median >"$tmp/cli"
+calls=$(wc -l <"$tmp/podman-calls")
+for _ in $(seq "$n"); do ms podman pull -q --tls-verify=false "$REGISTRY/bench/app:v1"; done | median >"$tmp/pull"
+echo "ensure (the command, no-op): median $(cat "$tmp/cli") ms, $((calls / n)) podman calls per run ($calls in $n runs)"
+echo "podman pull of the present image: median $(cat "$tmp/pull") ms  (ratio $(awk -v a="$(cat "$tmp/cli")" -v b="$(cat "$tmp/pull")" 'BEGIN {printf "%.3f", a / b}'))"
+
+# 3. up and down against bare podman
+if ! registry_can_run "$tmp"; then
+	echo "up/down: skipped, this host cannot run containers: $CAN_RUN_WHY"
+	exit 0
+fi
+D=$(registry_push_static "$tmp" "$REGISTRY/bench/engine:1" "$here/../tests/lib/fake_engine.c")
+port=$(registry_free_port)
+cat >"$tmp/up.yaml" <<YAML
+pools:
+  - id: bench
+    engine: llamacpp
+    model: tiny
+    devices: []
+    provisioning:
+      mode: container
+      container: {image: $REGISTRY/bench/engine, tag: "1", runtime: podman}
+      model: {ref: $tmp/tiny.gguf}
+      ports: [$port]
+      env: {FAKE_LOADING_POLLS: "0"}
+YAML
+: >"$tmp/tiny.gguf"
+export EP_RUNTIME_DIR=$tmp/rt
+"$bin" up --config "$tmp/up.yaml" >/dev/null && "$bin" down --pool bench >/dev/null
+rounds=${ROUNDS:-5}
+for _ in $(seq "$rounds"); do
+	ms "$bin" up --config "$tmp/up.yaml" >>"$tmp/up"
+	ms "$bin" down --pool bench --grace 10 >>"$tmp/down"
+	t0=$(date +%s%N)
+	podman run -d --name bare-bench --pull=never -p "127.0.0.1:$port:8080" \
+		-v "$tmp:/models:ro" --env FAKE_LOADING_POLLS=0 "$REGISTRY/bench/engine@$D" \
+		--model /models/tiny.gguf --host 0.0.0.0 --port 8080 >/dev/null
+	until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.01; done
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000)) >>"$tmp/bare-up"
+	ms sh -c 'podman stop -t 10 bare-bench && podman rm bare-bench' >>"$tmp/bare-down"
+done
+echo "up of a container pool: median $(median <"$tmp/up") ms; bare podman run + health wait: $(median <"$tmp/bare-up") ms (n=$rounds)"
+echo "down of a container pool: median $(median <"$tmp/down") ms; bare podman stop + rm: $(median <"$tmp/bare-down") ms"

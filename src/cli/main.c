@@ -102,6 +102,9 @@ const struct ep_cli_cmd ep_cli_commands[] = {
      "minimal environment, and waits until its health endpoint answers 200. Then writes\n"
      "the handoff file <runtime>/engines/<pool>.json. An engine that already runs is\n"
      "reported and left alone. Files: <runtime>/pids/<pool>.pid, <runtime>/logs/<pool>.log.\n"
+     "A container pool runs as the container ep-<pool> from the pinned digest, with its\n"
+     "GPUs by CDI (podman) or --gpus (docker), its port published, the model mounted\n"
+     "read-only and env values passed through the container engine's environment.\n"
      "\n"
      "  --config FILE      the pool config\n"
      "  --pool ID          the pool to start (needed when the config has several)\n"
@@ -118,13 +121,16 @@ const struct ep_cli_cmd ep_cli_commands[] = {
      "Sends SIGTERM (and SIGCONT) to the engine's process group, SIGKILL after the grace\n"
      "period (default 10 s), and says which it took; removes the PID and handoff files.\n"
      "A PID file whose process has another start time is never signalled. Stopping a\n"
-     "pool that does not run succeeds.\n"},
+     "pool that does not run succeeds. A container pool's container is stopped by its\n"
+     "container engine with the same grace period, its output appended to the pool's\n"
+     "log, and removed.\n"},
     {"status", ep_cmd_status, "show the engines this host started, checked now",
      "usage: engine-provisioner status [--pool ID] [--json] [--runtime-dir DIR]\n"
      "\n"
      "For every PID file under the runtime directory: running or not (by pid and process\n"
      "start time), pid, port, url, uptime, engine version and digest, and the HTTP\n"
-     "status its health endpoint answers now.\n"},
+     "status its health endpoint answers now. A container pool: the container and its\n"
+     "state as the container engine reports it.\n"},
     {NULL, NULL, NULL, NULL},
 };
 
