@@ -59,7 +59,10 @@ bool ep_port__is_free(const char *host, uint16_t port);
 /* "pid 4242 (python3)" for the process listening on `port`, or "" when unknown. */
 int ep_port__holder(struct ep_buf *out, uint16_t port);
 
-/* One GET: *status_out the HTTP status, or 0 when nothing answered. */
+/*
+ * One GET: *status_out the HTTP status, or 0 when nothing answered. Returns
+ * EP_ENOMEM, or EP_EPREFLIGHT when libcurl cannot be loaded (see dynlib.h).
+ */
 int ep_http__get(int *status_out, struct ep_buf *body, const char *url, long timeout_ms);
 /* "http://HOST:PORT" with a loopback address for wildcard hosts, brackets for IPv6. */
 int ep_http__base_url(struct ep_buf *out, const char *host, uint16_t port);

@@ -4,10 +4,8 @@
  * "still loading"), and the engine's version from its properties endpoint.
  * Proxies are never used: the engine is on this host.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,16 +16,10 @@
 #include "ep/log.h"
 #include "engine_internal.h"
 #include "ep/external.h"
+#include "dynlib.h"
 #include "banned.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
@@ -48,30 +40,33 @@ static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_so
 
 int ep_http__get(int *status_out, struct ep_buf *body, const char *url, long timeout_ms)
 {
+	const struct ep_curl_api *cu;
 	CURL *c;
 	CURLcode cc;
 	long code = 0;
+	int rc;
 
 	*status_out = 0;
-	pthread_once(&curl_once, curl_init_once);
-	c = curl_easy_init();
+	if ((rc = ep_dynlib__curl(&cu, NULL)))
+		return rc;
+	c = cu->easy_init();
 	if (!c)
 		return EP_ENOMEM;
 	if (body)
 		ep_buf_init(body, HTTP_BODY_MAX);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
-	cc = curl_easy_perform(c);
-	if (cc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_NOPROXY, "*");
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, body);
+	cu->easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+	cc = cu->easy_perform(c);
+	if (cc == CURLE_OK && cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
 		*status_out = (int)code;
-	curl_easy_cleanup(c);
+	cu->easy_cleanup(c);
 	return 0;
 }
 
