@@ -1,9 +1,9 @@
 /*
- * Safe unpacking with libarchive: every entry's name, type, mode and link
- * target is checked before libarchive writes it (with its own secure
- * flags as a second line of defence), expansion is counted as it happens,
- * and the finished tree's symbolic links are resolved once more. See
- * include/ep/archive.h for the rules.
+ * Safe unpacking with libarchive (loaded on first use, see dynlib.h): every
+ * entry's name, type, mode and link target is checked before libarchive
+ * writes it (with its own secure flags as a second line of defence),
+ * expansion is counted as it happens, and the finished tree's symbolic
+ * links are resolved once more. See include/ep/archive.h for the rules.
  */
 #include <dirent.h>
 #include <errno.h>
