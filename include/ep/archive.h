@@ -56,7 +56,9 @@ struct ep_archive_stats {
  * Unpack `archive_path` into the existing directory `dest_dir`. `limits`
  * and `stats` may be NULL. Errors: EP_EUNSAFE for a refused entry or a cap
  * (the message names the entry and why), EP_EVERIFY for a damaged or
- * truncated archive or an unknown format, EP_EIO.
+ * truncated archive or an unknown format, EP_EIO, EP_EPREFLIGHT when
+ * libarchive (loaded on first use) cannot be loaded: the message names the
+ * package to install.
  */
 int ep_archive_extract_safe(const char *archive_path, const char *dest_dir,
 			    const struct ep_archive_limits *limits, struct ep_archive_stats *stats,

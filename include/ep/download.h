@@ -70,7 +70,9 @@ enum ep_download_kind { EP_DOWNLOAD_HTTPS, EP_DOWNLOAD_HTTP_LOOPBACK, EP_DOWNLOA
  * Apply the URL policy: https anywhere; http only to 127.0.0.0/8, ::1 or
  * localhost; `file:` URLs (no host, or localhost) and local paths. Anything
  * else is EP_EUNSAFE naming the URL and what is allowed. For a local
- * source, `local_path` (may be NULL) receives the file's path.
+ * source, `local_path` (may be NULL) receives the file's path. A URL (not
+ * a plain path) is parsed by libcurl, loaded on first use: EP_EPREFLIGHT,
+ * naming the package to install, when it cannot be loaded.
  */
 int ep_download_check_url(enum ep_download_kind *kind, struct ep_buf *local_path, const char *url,
 			  struct ep_error *err);
@@ -81,7 +83,7 @@ int ep_download_check_url(enum ep_download_kind *kind, struct ep_buf *local_path
  * (stats->cached); a damaged cached file is deleted and fetched again.
  * `opts` and `stats` may be NULL. Errors: EP_EUNSAFE (policy, redirect),
  * EP_EVERIFY (checksum mismatch), EP_EFETCH (network, HTTP status, size
- * cap, offline), EP_EIO.
+ * cap, offline), EP_EIO, EP_EPREFLIGHT (libcurl cannot be loaded).
  */
 int ep_download_file(const char *url, const char *dest, const char *expected,
 		     const struct ep_download_opts *opts, struct ep_download_stats *stats,
@@ -91,7 +93,8 @@ int ep_download_file(const char *url, const char *dest, const char *expected,
  * GET a small document (a health or version endpoint) into `body`, at most
  * `cap` bytes, within `timeout_ms`. Any http or https URL; no retries, no
  * redirects followed. *status receives the HTTP status (0 when no whole
- * answer came). EP_EFETCH when no answer came or it is over the cap.
+ * answer came). EP_EFETCH when no answer came or it is over the cap,
+ * EP_EPREFLIGHT when libcurl cannot be loaded.
  */
 int ep_download_get(struct ep_buf *body, long *status, const char *url, size_t cap, long timeout_ms,
 		    struct ep_error *err);

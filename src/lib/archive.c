@@ -1,9 +1,9 @@
 /*
- * Safe unpacking with libarchive: every entry's name, type, mode and link
- * target is checked before libarchive writes it (with its own secure
- * flags as a second line of defence), expansion is counted as it happens,
- * and the finished tree's symbolic links are resolved once more. See
- * include/ep/archive.h for the rules.
+ * Safe unpacking with libarchive (loaded on first use, see dynlib.h): every
+ * entry's name, type, mode and link target is checked before libarchive
+ * writes it (with its own secure flags as a second line of defence),
+ * expansion is counted as it happens, and the finished tree's symbolic
+ * links are resolved once more. See include/ep/archive.h for the rules.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,14 +13,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "ep/archive.h"
 #include "ep/buf.h"
+#include "dynlib.h"
 #include "banned.h"
 
 struct xctx {
+	const struct ep_archive_api *la;
 	const char *archive_path;
 	char root[PATH_MAX]; /* canonical dest_dir */
 	uint64_t archive_size;
@@ -117,7 +116,7 @@ static int check_symlink(struct xctx *x, const char *rel, const char *target, st
 static int check_hardlink(struct xctx *x, struct archive_entry *e, const char *rel,
 			  struct ep_error *err)
 {
-	const char *target = archive_entry_hardlink(e);
+	const char *target = x->la->entry_hardlink(e);
 	struct stat st;
 	int rc;
 
@@ -132,15 +131,15 @@ static int check_hardlink(struct xctx *x, struct archive_entry *e, const char *r
 	if (lstat(x->full.ptr, &st) || !S_ISREG(st.st_mode))
 		return refuse(x, err, rel,
 			      "is a hard link to something that is not a file in the tree");
-	archive_entry_set_hardlink(e, x->full.ptr);
+	x->la->entry_set_hardlink(e, x->full.ptr);
 	return 0;
 }
 
 /* Check one entry and rewrite its name (and link) to live under the root. */
 static int vet_entry(struct xctx *x, struct archive_entry *e, bool *skip, struct ep_error *err)
 {
-	const char *name = archive_entry_pathname(e);
-	mode_t type = archive_entry_filetype(e), perm = archive_entry_perm(e);
+	const char *name = x->la->entry_pathname(e);
+	mode_t type = x->la->entry_filetype(e), perm = x->la->entry_perm(e);
 	int rc;
 
 	*skip = false;
@@ -159,11 +158,11 @@ static int vet_entry(struct xctx *x, struct archive_entry *e, bool *skip, struct
 	}
 	if (perm & (S_ISUID | S_ISGID))
 		return refuse(x, err, name, "has the setuid or setgid bit");
-	if (archive_entry_hardlink(e)) {
+	if (x->la->entry_hardlink(e)) {
 		if ((rc = check_hardlink(x, e, name, err)))
 			return rc;
 	} else if (type == AE_IFLNK) {
-		if ((rc = check_symlink(x, x->name.ptr, archive_entry_symlink(e), err)))
+		if ((rc = check_symlink(x, x->name.ptr, x->la->entry_symlink(e), err)))
 			return rc;
 	} else if (type == AE_IFCHR || type == AE_IFBLK) {
 		return refuse(x, err, name, "is a device node");
@@ -172,15 +171,15 @@ static int vet_entry(struct xctx *x, struct archive_entry *e, bool *skip, struct
 	} else if (type != AE_IFREG && type != AE_IFDIR) {
 		return refuse(x, err, name, "is neither a file, a directory nor a link");
 	}
-	if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
-	    x->st.bytes + (uint64_t)archive_entry_size(e) > x->max_bytes)
+	if (x->la->entry_size_is_set(e) && x->la->entry_size(e) > 0 &&
+	    x->st.bytes + (uint64_t)x->la->entry_size(e) > x->max_bytes)
 		return refuse(x, err, name, "would pass the cap on expanded bytes");
 	if ((rc = check_parents(x, x->name.ptr, name, err)))
 		return rc;
 	ep_buf_reset(&x->full);
 	ep_buf_addf(&x->full, "%s/%s", x->root, x->name.ptr);
-	archive_entry_set_pathname(e, x->full.ptr);
-	archive_entry_set_perm(e, type == AE_IFDIR ? ((perm & 0777) | 0700) : (perm & 0777));
+	x->la->entry_set_pathname(e, x->full.ptr);
+	x->la->entry_set_perm(e, type == AE_IFDIR ? ((perm & 0777) | 0700) : (perm & 0777));
 	return 0;
 }
 
@@ -194,12 +193,12 @@ static int copy_data(struct xctx *x, struct archive *in, struct archive *out, co
 	int r;
 
 	for (;;) {
-		r = archive_read_data_block(in, &buf, &len, &off);
+		r = x->la->read_data_block(in, &buf, &len, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
 			return ep_error_set(err, EP_EVERIFY, "archive '%s' is damaged at '%s': %s",
-					    x->archive_path, shown, archive_error_string(in));
+					    x->archive_path, shown, x->la->error_string(in));
 		x->st.bytes += len;
 		if (x->st.bytes > x->max_bytes)
 			return refuse(x, err, shown, "passes the cap on expanded bytes");
@@ -209,9 +208,9 @@ static int copy_data(struct xctx *x, struct archive *in, struct archive *out, co
 					    "archive '%s' expands more than %" PRIu64
 					    " times its size (a decompression bomb?); refused",
 					    x->archive_path, x->max_ratio);
-		if (archive_write_data_block(out, buf, len, off) < ARCHIVE_WARN)
+		if (x->la->write_data_block(out, buf, len, off) < ARCHIVE_WARN)
 			return ep_error_set(err, EP_EIO, "cannot write '%s': %s", shown,
-					    archive_error_string(out));
+					    x->la->error_string(out));
 	}
 }
 
@@ -250,22 +249,22 @@ static int check_tree_links(struct xctx *x, const char *dir, struct ep_error *er
 
 static struct archive *open_reader(struct xctx *x, struct ep_error *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = x->la->read_new();
 
 	if (!a) {
 		ep_error_set(err, EP_ENOMEM, "out of memory");
 		return NULL;
 	}
-	archive_read_support_format_tar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_bzip2(a);
-	if (archive_read_open_filename(a, x->archive_path, 1 << 16) != ARCHIVE_OK) {
+	x->la->read_support_format_tar(a);
+	x->la->read_support_format_zip(a);
+	x->la->read_support_filter_gzip(a);
+	x->la->read_support_filter_xz(a);
+	x->la->read_support_filter_zstd(a);
+	x->la->read_support_filter_bzip2(a);
+	if (x->la->read_open_filename(a, x->archive_path, 1 << 16) != ARCHIVE_OK) {
 		ep_error_set(err, EP_EVERIFY, "cannot read archive '%s': %s", x->archive_path,
-			     archive_error_string(a));
-		archive_read_free(a);
+			     x->la->error_string(a));
+		x->la->read_free(a);
 		return NULL;
 	}
 	return a;
@@ -280,28 +279,28 @@ static int extract_all(struct xctx *x, struct archive *in, struct archive *out,
 	int r, rc = 0;
 
 	while (!rc) {
-		r = archive_read_next_header(in, &e);
+		r = x->la->read_next_header(in, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
 			return ep_error_set(err, EP_EVERIFY,
 					    "archive '%s' is damaged or truncated: %s",
-					    x->archive_path, archive_error_string(in));
+					    x->archive_path, x->la->error_string(in));
 		snprintf(shown, sizeof(shown), "%s",
-			 archive_entry_pathname(e) ? archive_entry_pathname(e) : "?");
+			 x->la->entry_pathname(e) ? x->la->entry_pathname(e) : "?");
 		if ((rc = vet_entry(x, e, &skip, err)) || skip)
 			continue;
-		if (archive_write_header(out, e) < ARCHIVE_WARN)
-			return refuse(x, err, shown, archive_error_string(out));
-		if (archive_entry_size(e) > 0 || !archive_entry_size_is_set(e))
+		if (x->la->write_header(out, e) < ARCHIVE_WARN)
+			return refuse(x, err, shown, x->la->error_string(out));
+		if (x->la->entry_size(e) > 0 || !x->la->entry_size_is_set(e))
 			rc = copy_data(x, in, out, shown, err);
-		if (!rc && archive_write_finish_entry(out) < ARCHIVE_WARN)
+		if (!rc && x->la->write_finish_entry(out) < ARCHIVE_WARN)
 			rc = ep_error_set(err, EP_EIO, "cannot write '%s': %s", shown,
-					  archive_error_string(out));
+					  x->la->error_string(out));
 	}
-	if (!rc && archive_write_close(out) < ARCHIVE_WARN)
+	if (!rc && x->la->write_close(out) < ARCHIVE_WARN)
 		rc = ep_error_set(err, EP_EIO, "cannot finish unpacking '%s': %s", x->archive_path,
-				  archive_error_string(out));
+				  x->la->error_string(out));
 	return rc;
 }
 
@@ -332,14 +331,19 @@ int ep_archive_extract_safe(const char *archive_path, const char *dest_dir,
 	x.name = (struct ep_buf)EP_BUF_INIT;
 	x.full = (struct ep_buf)EP_BUF_INIT;
 	x.link = (struct ep_buf)EP_BUF_INIT;
+	if ((rc = ep_dynlib__archive(&x.la, err)))
+		return rc;
 	if (!(in = open_reader(&x, err)))
 		return err ? err->code : EP_EVERIFY;
-	out = archive_write_disk_new();
-	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-						ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+	if (!(out = x.la->write_disk_new())) {
+		x.la->read_free(in);
+		return ep_error_set(err, EP_ENOMEM, "out of memory");
+	}
+	x.la->write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+					      ARCHIVE_EXTRACT_SECURE_NODOTDOT);
 	rc = extract_all(&x, in, out, err);
-	archive_read_free(in);
-	archive_write_free(out);
+	x.la->read_free(in);
+	x.la->write_free(out);
 	if (!rc)
 		rc = check_tree_links(&x, x.root, err);
 	ep_buf_release(&x.name);

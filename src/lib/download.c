@@ -16,11 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "ep/fs.h"
 #include "ep/log.h"
 #include "download_int.h"
+#include "dynlib.h"
 #include "banned.h"
 
 static bool host_is_loopback(const char *host)
@@ -38,6 +37,7 @@ static bool host_is_loopback(const char *host)
 int ep_download_check_url(enum ep_download_kind *kind, struct ep_buf *local_path, const char *url,
 			  struct ep_error *err)
 {
+	const struct ep_curl_api *cu;
 	CURLU *u;
 	char *scheme = NULL, *host = NULL, *path = NULL;
 	int rc = 0;
@@ -50,15 +50,17 @@ int ep_download_check_url(enum ep_download_kind *kind, struct ep_buf *local_path
 			return ep_error_set(err, EP_ENOMEM, "out of memory");
 		return 0;
 	}
-	u = curl_url();
+	if ((rc = ep_dynlib__curl(&cu, err)))
+		return rc;
+	u = cu->url();
 	if (!u)
 		return ep_error_set(err, EP_ENOMEM, "out of memory");
-	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0)) {
+	if (cu->url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ||
+	    cu->url_get(u, CURLUPART_SCHEME, &scheme, 0)) {
 		rc = ep_error_set(err, EP_EUNSAFE, "cannot parse the download URL '%s'", url);
 		goto out;
 	}
-	curl_url_get(u, CURLUPART_HOST, &host, 0);
+	cu->url_get(u, CURLUPART_HOST, &host, 0);
 	if (!strcmp(scheme, "https")) {
 		*kind = EP_DOWNLOAD_HTTPS;
 	} else if (!strcmp(scheme, "http")) {
@@ -76,7 +78,7 @@ int ep_download_check_url(enum ep_download_kind *kind, struct ep_buf *local_path
 					  "file URL '%s' names a host; use file:///path", url);
 			goto out;
 		}
-		if (curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) || !path || !*path) {
+		if (cu->url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) || !path || !*path) {
 			rc = ep_error_set(err, EP_EUNSAFE, "file URL '%s' has no path", url);
 			goto out;
 		}
@@ -90,10 +92,10 @@ int ep_download_check_url(enum ep_download_kind *kind, struct ep_buf *local_path
 				  url, scheme);
 	}
 out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(path);
-	curl_url_cleanup(u);
+	cu->free(scheme);
+	cu->free(host);
+	cu->free(path);
+	cu->url_cleanup(u);
 	return rc;
 }
 

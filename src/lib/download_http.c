@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "ep/fs.h"
 #include "ep/log.h"
 #include "download_int.h"
+#include "dynlib.h"
 #include "banned.h"
 
 struct xfer {
 	struct ep_attempt *a;
+	const struct ep_curl_api *cu;
 	CURL *c;
 	int fd;
 	struct ep_sha256 *h; /* NULL once the hash cannot cover the whole body */
@@ -38,13 +37,6 @@ struct xfer {
 	char location[1024]; /* the last Location header */
 	int64_t started_ms, last_draw_ms;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* Every socket close-on-exec, so no request leaks into a child started meanwhile. */
 static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *sa)
@@ -76,7 +68,7 @@ static bool start_body(struct xfer *x)
 	struct ep_attempt *a = x->a;
 	long code = 0;
 
-	curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &code);
+	x->cu->easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &code);
 	a->status = code;
 	if (code != 200 && code != 206)
 		return true;
@@ -236,28 +228,29 @@ static bool is_tls(CURLcode rc)
 	}
 }
 
-static void set_common(CURL *c, const struct ep_attempt *a, const char *ca_file, char *errbuf)
+static void set_common(const struct ep_curl_api *cu, CURL *c, const struct ep_attempt *a,
+		       const char *ca_file, char *errbuf)
 {
 	const struct ep_download_opts *o = a->opts;
 
-	curl_easy_setopt(c, CURLOPT_URL, a->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "engine-provisioner/" EP_VERSION);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
-			 a->kind == EP_DOWNLOAD_HTTP_LOOPBACK ? "http,https" : "https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
-			 (long)(o && o->connect_timeout_s ? o->connect_timeout_s : 30));
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)a->stall_s);
-	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)a->max_bytes);
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	cu->easy_setopt(c, CURLOPT_URL, a->url);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "engine-provisioner/" EP_VERSION);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+			a->kind == EP_DOWNLOAD_HTTP_LOOPBACK ? "http,https" : "https");
+	cu->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	cu->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+			(long)(o && o->connect_timeout_s ? o->connect_timeout_s : 30));
+	cu->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	cu->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)a->stall_s);
+	cu->easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
+	cu->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)a->max_bytes);
+	cu->easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	if (ca_file && *ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+		cu->easy_setopt(c, CURLOPT_CAINFO, ca_file);
 }
 
 /* Map a finished transfer to an outcome; writes err unless it is DONE. */
@@ -295,22 +288,22 @@ static enum ep_attempt_outcome classify(struct xfer *x, CURLcode rc, const char 
 		ep_error_set(err, EP_EFETCH,
 			     "TLS failure downloading '%s': %s; check the server's certificate "
 			     "(EP_CA_FILE names extra trust roots)",
-			     u, cerr[0] ? cerr : curl_easy_strerror(rc));
+			     u, cerr[0] ? cerr : x->cu->easy_strerror(rc));
 		return EP_ATTEMPT_FATAL;
 	}
 	if (rc != CURLE_OK) {
 		ep_error_set(err, EP_EFETCH, "download of '%s' failed: %s", u,
-			     cerr[0] ? cerr : curl_easy_strerror(rc));
+			     cerr[0] ? cerr : x->cu->easy_strerror(rc));
 		return is_transient(rc) ? EP_ATTEMPT_TRANSIENT : EP_ATTEMPT_FATAL;
 	}
-	curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &a->status);
+	x->cu->easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &a->status);
 	if (a->status == 200 || a->status == 206) {
 		if (!x->body_started && !start_body(x)) /* an empty body */
 			return classify(x, CURLE_WRITE_ERROR, cerr, err);
 		return EP_ATTEMPT_DONE;
 	}
 	if (a->status == 429 || a->status >= 500) {
-		curl_easy_getinfo(x->c, CURLINFO_RETRY_AFTER, &ra);
+		x->cu->easy_getinfo(x->c, CURLINFO_RETRY_AFTER, &ra);
 		a->retry_after_s = ra > 0 ? (long)ra : -1;
 		ep_error_set(err, EP_EFETCH, "server answered %ld for '%s'", a->status, u);
 		return EP_ATTEMPT_TRANSIENT;
@@ -332,8 +325,9 @@ enum ep_attempt_outcome ep_download__attempt(struct ep_attempt *a, struct ep_err
 	enum ep_attempt_outcome out;
 	CURLcode rc;
 
-	pthread_once(&curl_once, curl_init_once);
 	memset(&x, 0, sizeof(x));
+	if (ep_dynlib__curl(&x.cu, err))
+		return EP_ATTEMPT_FATAL;
 	x.a = a;
 	x.range_start = -1;
 	a->received = 0;
@@ -354,29 +348,29 @@ enum ep_attempt_outcome ep_download__attempt(struct ep_attempt *a, struct ep_err
 	a->offset = (uint64_t)st.st_size;
 	if (a->offset == 0 && ep_sha256_new(&x.h))
 		x.h = NULL;
-	x.c = curl_easy_init();
+	x.c = x.cu->easy_init();
 	if (!x.c) {
 		close(x.fd);
 		ep_sha256_free(x.h);
 		ep_error_set(err, EP_ENOMEM, "cannot start a download of '%s'", a->shown_url);
 		return EP_ATTEMPT_FATAL;
 	}
-	set_common(x.c, a, ca_file, cerr);
-	curl_easy_setopt(x.c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(x.c, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(x.c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(x.c, CURLOPT_HEADERDATA, &x);
+	set_common(x.cu, x.c, a, ca_file, cerr);
+	x.cu->easy_setopt(x.c, CURLOPT_WRITEFUNCTION, on_body);
+	x.cu->easy_setopt(x.c, CURLOPT_WRITEDATA, &x);
+	x.cu->easy_setopt(x.c, CURLOPT_HEADERFUNCTION, on_header);
+	x.cu->easy_setopt(x.c, CURLOPT_HEADERDATA, &x);
 	if (a->offset) {
 		snprintf(range, sizeof(range), "%" PRIu64 "-", a->offset);
-		curl_easy_setopt(x.c, CURLOPT_RANGE, range);
+		x.cu->easy_setopt(x.c, CURLOPT_RANGE, range);
 	}
 	if (a->opts && a->opts->progress) {
 		x.started_ms = ep_now_ms();
-		curl_easy_setopt(x.c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(x.c, CURLOPT_XFERINFODATA, &x);
-		curl_easy_setopt(x.c, CURLOPT_NOPROGRESS, 0L);
+		x.cu->easy_setopt(x.c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		x.cu->easy_setopt(x.c, CURLOPT_XFERINFODATA, &x);
+		x.cu->easy_setopt(x.c, CURLOPT_NOPROGRESS, 0L);
 	}
-	rc = curl_easy_perform(x.c);
+	rc = x.cu->easy_perform(x.c);
 	if (a->opts && a->opts->progress)
 		fputs("\r\033[K", stderr);
 	out = classify(&x, rc, cerr, err);
@@ -385,7 +379,7 @@ enum ep_attempt_outcome ep_download__attempt(struct ep_attempt *a, struct ep_err
 		x.h = NULL;
 	}
 	ep_sha256_free(x.h);
-	curl_easy_cleanup(x.c);
+	x.cu->easy_cleanup(x.c);
 	if (close(x.fd) && out == EP_ATTEMPT_DONE) {
 		ep_error_sys(err, EP_EIO, "cannot write '%s'", a->partial);
 		return EP_ATTEMPT_FATAL;
@@ -415,47 +409,50 @@ static size_t on_small_body(char *data, size_t size, size_t nmemb, void *ctx)
 int ep_download__get(struct ep_buf *body, long *status, const char *url, size_t cap,
 		     long timeout_ms, unsigned flags, struct ep_error *err)
 {
+	const struct ep_curl_api *cu;
 	struct small_body sb = {body, cap, 0, false};
 	const char *ca_file = ca_file_for(NULL);
 	char cerr[CURL_ERROR_SIZE] = "";
 	long code = 0;
 	CURLcode rc;
 	CURL *c;
+	int ret;
 
-	pthread_once(&curl_once, curl_init_once);
 	*status = 0;
 	if (body) {
 		ep_buf_reset(body);
 		body->cap = cap;
 	}
-	c = curl_easy_init();
+	if ((ret = ep_dynlib__curl(&cu, err)))
+		return ret;
+	c = cu->easy_init();
 	if (!c)
 		return ep_error_set(err, EP_ENOMEM, "out of memory");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "engine-provisioner/" EP_VERSION);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "engine-provisioner/" EP_VERSION);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	/* 0 would mean "no timeout" to libcurl */
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_small_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	cu->easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_small_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &sb);
 	if (flags & EP_GET_DIRECT)
-		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+		cu->easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (ca_file && *ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
-	rc = curl_easy_perform(c);
+		cu->easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	rc = cu->easy_perform(c);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
+		cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	cu->easy_cleanup(c);
 	if (sb.over)
 		return ep_error_set(err, EP_EFETCH, "answer from '%s' is larger than %zu bytes",
 				    url, cap);
 	if (rc != CURLE_OK)
 		return ep_error_set(err, EP_EFETCH, "cannot reach '%s': %s", url,
-				    cerr[0] ? cerr : curl_easy_strerror(rc));
+				    cerr[0] ? cerr : cu->easy_strerror(rc));
 	*status = code;
 	return 0;
 }

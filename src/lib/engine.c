@@ -18,6 +18,7 @@
 #include "ep/proc.h"
 #include "ep/proof.h"
 #include "ep/provider.h"
+#include "dynlib.h"
 #include "engine_internal.h"
 #include "banned.h"
 
@@ -387,6 +388,7 @@ static int prepare(struct up *u, struct ep_error *err)
 	const struct ep_provider *pv = ep_provider_for(u->pe->engine);
 	const char *rt = u->opts->runtime_dir;
 	static const char *const subs[] = {"engines", "pids", "logs"};
+	const struct ep_curl_api *cu;
 	struct ep_buf dir = EP_BUF_INIT;
 	size_t i;
 	int rc = 0;
@@ -395,6 +397,9 @@ static int prepare(struct up *u, struct ep_error *err)
 		return ep_error_set(err, EP_EINTERNAL, "no runtime directory given");
 	if (!ep_pool_id_is_valid(u->id))
 		return ep_error_set(err, EP_ECONFIG, "invalid pool id '%s'", u->id);
+	/* Health checks go through libcurl: a host without it hears so before a start. */
+	if ((rc = ep_dynlib__curl(&cu, err)))
+		return rc;
 	u->health_path = u->opts->health_path	 ? u->opts->health_path
 			 : pv && pv->health_path ? pv->health_path
 						 : "/health";

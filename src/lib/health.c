@@ -17,6 +17,7 @@
 #include "download_int.h"
 #include "engine_internal.h"
 #include "ep/external.h"
+#include "dynlib.h"
 #include "banned.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
