@@ -254,7 +254,9 @@ static void check_mode(struct ep_config_ctx *c, const struct ep_cnode *map,
 	const struct ep_cnode *sec = ep_config__field(map, name);
 	size_t mark = ep_config__push_key(c, name);
 
-	if (!sec) {
+	if (!sec && mode == EP_MODE_CONTAINER) {
+		/* no section: the engine's own image at its pinned default tag */
+	} else if (!sec) {
 		ep_config__diag(c, mode_node->pos, "mode '%s' needs a '%s' section with %s", name,
 				name, wants[mode]);
 	} else if (sec->kind == EP_CNODE_MAP) {
@@ -263,8 +265,7 @@ static void check_mode(struct ep_config_ctx *c, const struct ep_cnode *map,
 			need(c, sec, "repo", "the git URL, path or bundle to build from");
 			need(c, sec, "ref", "the tag, branch or commit to build (mode 'source')");
 			break;
-		case EP_MODE_CONTAINER:
-			need(c, sec, "image", "the container image (mode 'container')");
+		case EP_MODE_CONTAINER: /* image and tag default to the engine's own */
 			break;
 		case EP_MODE_PACKAGE:
 			need(c, sec, "name", "the system package to install (mode 'package')");

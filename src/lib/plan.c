@@ -192,26 +192,40 @@ static int plan_source(struct ep_plan *p, const struct ep_pool *pool,
 	return step_run(p, pool, prov, prov->binary_name, d);
 }
 
-static int plan_container(struct ep_plan *p, const struct ep_pool *pool,
-			  const struct ep_provider *prov, struct ep_buf *d, struct ep_error *err)
+static int plan_container(struct ep_plan *p, const struct ep_pool *pool, struct ep_buf *d,
+			  struct ep_error *err)
 {
 	const struct ep_container_cfg *c = &pool->provisioning.container;
-	const char *rt = c->runtime ? c->runtime : "podman (docker when podman is absent)";
-	const char *tag =
-	    c->tag ? c->tag : (prov && prov->default_tag ? prov->default_tag : "latest");
+	const char *rt = pool->provisioning.has_container && c->runtime
+			     ? c->runtime
+			     : "podman (docker when podman is absent)";
+	struct ep_container_ref ref = EP_CONTAINER_REF_INIT;
+	struct ep_buf image = EP_BUF_INIT;
 	const char *model;
 	int rc;
 
-	ep_buf_addf(d, "%s", rt);
-	if (pool->n_devices)
-		ep_buf_adds(d, "; NVIDIA container toolkit (CDI spec for podman)");
-	if ((rc = add_step(p, "preflight-tools", d)) || (rc = step_gpu_check(p, pool, d)))
-		return rc;
-	if (strchr(c->image, '@'))
-		ep_buf_addf(d, "pull %s (pinned by digest)", c->image);
-	else
-		ep_buf_addf(d, "pull %s:%s; pin by digest (image@sha256:...)", c->image, tag);
-	if ((rc = add_step(p, "pull-image", d)) || (rc = step_model(p, pool, d)))
+	/* the image as ensure will pull it: the config's, else the provider's pinned default */
+	rc = ep_container_ref_for_pool(&ref, pool, err);
+	if (!rc && ep_container_ref_format(&image, &ref))
+		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	if (!rc) {
+		ep_buf_addf(d, "%s", rt);
+		if (pool->n_devices)
+			ep_buf_adds(d, "; NVIDIA container toolkit (CDI spec for podman)");
+		rc = add_step(p, "preflight-tools", d);
+	}
+	rc = rc ? rc : step_gpu_check(p, pool, d);
+	if (!rc) {
+		ep_buf_addf(d,
+			    ref.digest ? "pull %s (pinned by digest)"
+				       : "pull %s; pin by digest (image@sha256:...)",
+			    image.ptr);
+		rc = add_step(p, "pull-image", d);
+	}
+	ep_container_ref_release(&ref);
+	ep_buf_release(&image);
+	rc = rc ? rc : step_model(p, pool, d);
+	if (rc)
 		return rc;
 	model = ep_model_ref(pool);
 	if (model && !strncmp(model, "file:", 5))
@@ -329,7 +343,7 @@ int ep_plan_build(struct ep_plan *out, const struct ep_pool *pool, struct ep_err
 		rc = plan_source(out, pool, prov, &d, err);
 		break;
 	case EP_MODE_CONTAINER:
-		rc = plan_container(out, pool, prov, &d, err);
+		rc = plan_container(out, pool, &d, err);
 		break;
 	case EP_MODE_PACKAGE:
 		rc = plan_package(out, pool, prov, &d);

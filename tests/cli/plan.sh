@@ -72,6 +72,14 @@ expect_in "$ERR" "src-gpu" "unknown pool error lists the pools"
 run "$EP_BIN" plan
 expect_rc 2 "plan without --config"
 
+# A container pool without a container section runs the engine's own image at its pinned tag.
+printf 'pools:\n  - id: v\n    engine: vllm\n    model: Qwen/Qwen2.5-0.5B-Instruct\n    devices: [0]\n    provisioning: {mode: container}\n' >v.yaml
+run "$EP_BIN" plan --config v.yaml
+expect_rc 0 "a container pool may leave out its container section"
+expect_in "$OUT" "pull docker.io/vllm/vllm-openai:v0.8.5; pin by digest" "the engine's default image and pinned tag"
+expect_in "$OUT" "--device nvidia.com/gpu=0 -p 127.0.0.1:8000:8000 docker.io/vllm/vllm-openai:v0.8.5 --model Qwen/Qwen2.5-0.5B-Instruct" "the run command takes the model by name"
+rm -f v.yaml
+
 # No side effects: nothing written in the working directory or the state directory.
 rm -f a.json b.json c.json d.json out err
 "$EP_BIN" plan --config "$cfg" --all >/dev/null 2>&1

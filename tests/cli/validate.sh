@@ -39,7 +39,6 @@ bad bad-source-missing.yaml "6:13: pools[0].provisioning.source: mode 'source' n
 bad bad-source-ref.yaml "9:9: pools[0].provisioning.source.ref: missing required key 'ref'"
 bad bad-binary-checksum.yaml "9:9: pools[0].provisioning.binary.checksum: missing required key 'checksum'"
 bad bad-binary-checksum-format.yaml "10:19: pools[0].provisioning.binary.checksum: 'md5:d41d8cd98f00b204e9800998ecf8427e' is not a checksum"
-bad bad-container-image.yaml "8:9: pools[0].provisioning.container.image: missing required key 'image'"
 bad bad-package-name.yaml "7:16: pools[0].provisioning.package.name: missing required key 'name'"
 bad bad-external.yaml "7:17: pools[0].provisioning.external: mode 'external' needs 'path' (an engine binary) or 'url'"
 bad bad-duplicate-key.yaml "4:5: pools[0].engine: duplicate key 'engine' (first at line 3, column 5)"

@@ -274,8 +274,6 @@ TEST(bad_classes)
 	expect_bad("bad-binary-checksum-format.yaml", 10, 19,
 		   "pools[0].provisioning.binary.checksum",
 		   "is not a checksum; allowed: 'sha256:' and 64 hex digits");
-	expect_bad("bad-container-image.yaml", 8, 9, "pools[0].provisioning.container.image",
-		   "missing required key 'image'");
 	expect_bad("bad-package-name.yaml", 7, 16, "pools[0].provisioning.package.name",
 		   "missing required key 'name'");
 	expect_bad("bad-external.yaml", 7, 17, "pools[0].provisioning.external",
@@ -420,8 +418,36 @@ static void expect_prov(const char *prov, const char *key, const char *msg)
 	ep_buf_release(&text);
 }
 
+/* A container pool may leave out its image (and its whole section): the engine's own. */
+static void expect_container_ok(const char *prov, const char *image, const char *tag)
+{
+	struct ep_buf text = EP_BUF_INIT;
+	struct ep_config_diags d = EP_CONFIG_DIAGS_INIT;
+	struct ep_config *cfg = NULL;
+
+	ep_buf_addf(&text, "pools:\n- id: a\n  engine: vllm\n  devices: [0]\n  provisioning: %s\n",
+		    prov);
+	CHECK_INT(ep_config_load_mem(&cfg, "t", text.ptr, text.len, &d, NULL), 0);
+	CHECK_INT(d.n, 0);
+	if (cfg) {
+		const struct ep_provisioning *p = &cfg->pools[0].provisioning;
+
+		CHECK_INT(p->mode, EP_MODE_CONTAINER);
+		CHECK(!image ? !p->has_container || !p->container.image
+			     : p->container.image && !strcmp(p->container.image, image));
+		CHECK(!tag ? !p->has_container || !p->container.tag
+			   : p->container.tag && !strcmp(p->container.tag, tag));
+	}
+	ep_config_free(cfg);
+	ep_config_diags_release(&d);
+	ep_buf_release(&text);
+}
+
 TEST(provisioning_cases)
 {
+	expect_container_ok("{mode: container}", NULL, NULL);
+	expect_container_ok("{mode: container, container: {tag: v0.9.0}}", NULL, "v0.9.0");
+	expect_container_ok("{mode: container, container: {image: x/y, tag: '1'}}", "x/y", "1");
 	expect_prov("{mode: package, package: {name: llama.cpp, version: -1}}",
 		    "provisioning.package.version", "begins with '-'");
 	expect_prov("{mode: package, package: {name: --all}}", "provisioning.package.name",
@@ -439,8 +465,6 @@ TEST(provisioning_cases)
 		    "provisioning.binary.url", "missing required key 'url'");
 	expect_prov("{mode: binary}", "provisioning.binary",
 		    "mode 'binary' needs a 'binary' section");
-	expect_prov("{mode: container}", "provisioning.container",
-		    "mode 'container' needs a 'container' section");
 	expect_prov("{mode: external, external: {url: ''}}", "provisioning.external.url",
 		    "must not be empty");
 	expect_prov("{external: {path: /x}}", "provisioning.mode", "missing required key 'mode'");
