@@ -51,8 +51,10 @@ struct ep_provider {
 	const char *version_path;    /* "/props", "/version", "/info" ... */
 	const char *default_image;   /* container image, or NULL */
 	const char *default_tag;     /* pinned default tag, or NULL */
-	int container_port;	     /* port inside the container, or 0 */
-	const char *model_mount;     /* where the model directory is mounted, or NULL */
+	const char
+	    *default_cpu_tag;	 /* the same for a CPU pool (devices: []), or NULL: default_tag */
+	int container_port;	 /* port inside the container, or 0 */
+	const char *model_mount; /* where the model directory is mounted, or NULL */
 	/*
 	 * A container engine that fetches a model by name (a Hugging Face id)
 	 * itself: the flag that takes the name; "" when the name needs no flag

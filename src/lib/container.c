@@ -168,7 +168,8 @@ int ep_container_ref_for_pool(struct ep_container_ref *out, const struct ep_pool
 	}
 	if (!tag && !strchr(image, '@') && prov && prov->default_image &&
 	    !strcmp(image, prov->default_image))
-		tag = prov->default_tag;
+		tag = !pool->n_devices && prov->default_cpu_tag ? prov->default_cpu_tag
+								: prov->default_tag;
 	return ep_container_ref_parse(out, image, tag, err);
 }
 

@@ -439,6 +439,12 @@ TEST(plan_command)
 	CHECK_INT(ep_container_plan_command(&line, &pool, NULL, NULL, &err), 0);
 	CHECK_CONTAINS(line.ptr, p->default_image);
 	CHECK_CONTAINS(line.ptr, p->default_tag);
+	/* a CPU pool gets the engine's CPU image */
+	pool.n_devices = 0;
+	ep_buf_reset(&line);
+	CHECK_INT(ep_container_plan_command(&line, &pool, NULL, NULL, &err), 0);
+	CHECK_CONTAINS(line.ptr, p->default_cpu_tag ? p->default_cpu_tag : p->default_tag);
+	CHECK(!p->default_cpu_tag || !strstr(line.ptr, p->default_tag));
 	ep_buf_release(&line);
 	ep_buf_release(&want);
 	ep_strvec_release(&flags);

@@ -35,6 +35,7 @@ const struct ep_provider ep_provider__llamacpp = {
     .version_path = "/props",
     .default_image = "ghcr.io/ggml-org/llama.cpp", /* the project's own server images */
     .default_tag = "server-cuda-b7000",
+    .default_cpu_tag = "server-b7000",
     .container_port = 8080,
     .model_mount = "/models",
     .model_name_flag = NULL,
