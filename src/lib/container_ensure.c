@@ -6,8 +6,44 @@
 #include <string.h>
 
 #include "ensure_modes.h"
+#include "ep/catalog.h"
 #include "ep/container.h"
 #include "banned.h"
+
+/*
+ * The catalog's row for the pinned image: keyed by its digest (ensure
+ * records the run under the same key, so `catalog lock` can pin it),
+ * located at image@digest.
+ */
+static int record(struct ep_prepared *out, struct ep_ensure_ctx *ctx,
+		  const struct ep_container_ref *ref, const char *engine, struct ep_error *err)
+{
+	struct ep_catalog_engine ce;
+	struct ep_buf inputs = EP_BUF_INIT, text = EP_BUF_INIT;
+	int rc;
+
+	if (!ctx->catalog)
+		return 0;
+	if (ep_container_ref_format(&text, ref))
+		return ep_error_set(err, EP_ENOMEM, "out of memory");
+	ep_buf_adds(&inputs, "{\"image\":");
+	ep_buf_add_json_str(&inputs, text.ptr);
+	ep_buf_adds(&inputs, ",\"container_engine\":");
+	ep_buf_add_json_str(&inputs, engine ? engine : "");
+	ep_buf_adds(&inputs, "}");
+	memset(&ce, 0, sizeof(ce));
+	ce.key = out->engine_digest;
+	ce.engine = ep_engine_name(out->engine);
+	ce.mode = "container";
+	ce.engine_version = out->engine_version;
+	ce.engine_digest = out->engine_digest;
+	ce.location = out->image_ref;
+	ce.inputs_json = inputs.ptr;
+	rc = ep_catalog_put_engine(ctx->catalog, &ce, err);
+	ep_buf_release(&inputs);
+	ep_buf_release(&text);
+	return rc;
+}
 
 int ep_container__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct ep_error *err)
 {
@@ -41,6 +77,8 @@ int ep_container__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, str
 		img.image_ref = img.digest = NULL;
 		if (!out->engine_version && ref.tag)
 			out->engine_version = strdup(ref.tag);
+		ctx->outcome = img.pulled ? "pulled" : "present";
+		rc = record(out, ctx, &ref, img.engine, err);
 	}
 	ep_container_image_release(&img);
 	ep_container_ref_release(&ref);

@@ -202,7 +202,10 @@ int ep_ensure_pool(struct ep_prepared *out, const struct ep_config *cfg, const s
 		snprintf(failed, sizeof(failed), "failed: %s", ep_code_name(rc));
 		memset(&run, 0, sizeof(run));
 		run.pool_id = pool->id;
-		run.key = out->store_key;
+		/* a container has no store entry: its catalog row is keyed by the image digest */
+		run.key = out->store_key		   ? out->store_key
+			  : out->mode == EP_MODE_CONTAINER ? out->engine_digest
+							   : NULL;
 		run.digest = out->engine_digest;
 		run.outcome = rc ? failed : ctx.outcome ? ctx.outcome : "prepared";
 		run.duration_ms = ep_now_ms() - start;

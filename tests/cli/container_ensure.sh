@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The container preflight through ensure and doctor: a container engine
+# Container pools through ensure, doctor and catalog lock: a container engine
 # that is missing or unusable, and a GPU pool without the NVIDIA container
 # toolkit, each fail fast (exit 5) before anything is pulled, saying what to
-# install; a no-op ensure of a pulled image runs no container engine at all.
+# install; a no-op ensure of a pulled image runs no container engine at all;
+# a lock file pins the digest and `ensure --locked` refuses a moved tag.
 set -euo pipefail
 . "$EP_SOURCE_DIR/tests/cli_lib.sh"
 . "$FIXTURES/registry.sh"
@@ -68,6 +69,22 @@ run env CONTAINERS_CONF="$T_TMP/broken.conf" "$EP_BIN" --log-format json ensure 
 expect_rc 0 "no-op ensure runs no container engine (it would fail)"
 expect_in "$OUT" "\"engine_digest\":\"$D\"" "the no-op reports the same digest"
 export CONTAINERS_CONF=$GOOD_CONF
+
+# the lock file pins the digest; the tag moves; --locked refuses it, plain ensure keeps the pin
+run "$EP_BIN" catalog show "$D"
+expect_rc 0 "the catalog knows the pinned image by its digest"
+expect_in "$OUT" "location:       $IMG@$D" "the catalog locates it at image@digest"
+expect_in "$OUT" "mode:           container" "the catalog row is a container"
+"$EP_BIN" catalog lock --config podman.yaml >pools.lock && ok "catalog lock" || not_ok "catalog lock failed"
+expect_in "$(cat pools.lock)" "$D" "the lock file holds the image digest"
+D2=$(registry_push_image "$T_TMP" "$IMG:1" "two")
+[ "$D2" != "$D" ] && ok "the tag moved to $D2" || not_ok "the retag kept the digest"
+run "$EP_BIN" ensure --config podman.yaml --locked pools.lock
+expect_rc 6 "ensure --locked of a moved tag"
+expect_in "$ERR" "now resolves to '$D2' but the lock file pins '$D'" "the error names both digests"
+run "$EP_BIN" ensure --config podman.yaml --json
+expect_rc 0 "plain ensure after the retag"
+expect_in "$OUT" "\"engine_digest\":\"$D\"" "plain ensure keeps the pinned digest"
 
 # a GPU pool without the NVIDIA container toolkit, with the stand-in driver
 FAKECUDA="$EP_BINARY_DIR/tests/lib/libfakecuda.so"
