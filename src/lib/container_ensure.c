@@ -16,14 +16,22 @@
  * located at image@digest.
  */
 static int record(struct ep_prepared *out, struct ep_ensure_ctx *ctx,
-		  const struct ep_container_ref *ref, const char *engine, struct ep_error *err)
+		  const struct ep_container_ref *ref, const struct ep_container_image *img,
+		  struct ep_error *err)
 {
 	struct ep_catalog_engine ce;
+	struct ep_catalog_engine_row row;
 	struct ep_buf inputs = EP_BUF_INIT, text = EP_BUF_INIT;
+	const char *engine = img->engine;
 	int rc;
 
 	if (!ctx->catalog)
 		return 0;
+	/* a no-op writes nothing when the row is there already (a read costs no sync) */
+	if (!img->pulled && !ep_catalog_get_engine(&row, ctx->catalog, out->engine_digest, NULL)) {
+		ep_catalog_engine_row_release(&row);
+		return 0;
+	}
 	if (ep_container_ref_format(&text, ref))
 		return ep_error_set(err, EP_ENOMEM, "out of memory");
 	ep_buf_adds(&inputs, "{\"image\":");
@@ -78,7 +86,7 @@ int ep_container__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, str
 		if (!out->engine_version && ref.tag)
 			out->engine_version = strdup(ref.tag);
 		ctx->outcome = img.pulled ? "pulled" : "present";
-		rc = record(out, ctx, &ref, img.engine, err);
+		rc = record(out, ctx, &ref, &img, err);
 	}
 	ep_container_image_release(&img);
 	ep_container_ref_release(&ref);
