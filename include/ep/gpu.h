@@ -49,6 +49,18 @@ void ep_gpu_info_release(struct ep_gpu_info *info);
  */
 int ep_gpu_detect(struct ep_gpu_info *out, struct ep_error *err);
 
+/*
+ * ep_gpu_detect(), answered from <state>/gpu-cache.json when the host's
+ * GPU state is unchanged since the last successful probe (same boot, kernel
+ * driver, GPUs, device nodes, library and CUDA_VISIBLE_DEVICES /
+ * CUDA_DEVICE_ORDER; see gpu_cache.c); otherwise a fresh probe, stored when
+ * it found a driver and devices. Failed probes are never cached.
+ * EP_NVIDIA_PROC_DIR replaces /proc/driver/nvidia (tests).
+ */
+int ep_gpu_detect_cached(struct ep_gpu_info *out, struct ep_error *err);
+/* Store a successful probe for ep_gpu_detect_cached(); -1 when it was not stored. */
+int ep_gpu_cache_store(const struct ep_gpu_info *info);
+
 /* The device with CUDA ordinal `index`, or NULL. */
 const struct ep_gpu_device *ep_gpu_find(const struct ep_gpu_info *info, uint32_t index);
 

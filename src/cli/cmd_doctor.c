@@ -261,7 +261,10 @@ int ep_cmd_doctor(struct ep_cli *cli, int argc, char **argv)
 	rc = rc ? rc : collect_tools(&d);
 	if (!rc && ep_cuda_find_toolkit(&d.tk, NULL, &d.tk_err) == EP_ENOMEM)
 		rc = ep_error_set(&err, EP_ENOMEM, "out of memory");
+	/* always a fresh probe; stored, so the pool checks below agree with it */
 	rc = rc ? rc : ep_gpu_detect(&d.gpus, &err);
+	if (!rc)
+		(void)ep_gpu_cache_store(&d.gpus);
 	rc = rc ? rc : check_pools(&d);
 	if (rc) {
 		doctor_release(&d);

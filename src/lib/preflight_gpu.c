@@ -31,7 +31,7 @@ int ep_preflight__check_gpu(struct ep_preflight *out, struct ep_gpu_info *gpus,
 	size_t i;
 	int rc;
 
-	rc = ep_gpu_detect(gpus, err);
+	rc = ep_gpu_detect_cached(gpus, err);
 	if (rc)
 		return rc;
 	device_list(&want, pool);

@@ -8,6 +8,7 @@
  *   EP_FAKECUDA_DRIVER=12040     what cuDriverGetVersion reports (default 13000)
  *   EP_FAKECUDA_RELEASE=550.54.14   what NVML reports as the driver version
  *   EP_FAKECUDA_INIT_ERROR=999   make cuInit fail with this code
+ *   EP_FAKECUDA_LOG=FILE         append "cuInit" to FILE at each cuInit
  *
  * With no devices cuInit returns CUDA_ERROR_NO_DEVICE, as the driver does.
  */
@@ -72,8 +73,14 @@ int cuInit(unsigned int flags)
 {
 	struct fake_dev d[MAX_DEV];
 	const char *e = getenv("EP_FAKECUDA_INIT_ERROR");
+	const char *log = getenv("EP_FAKECUDA_LOG");
+	FILE *f;
 
 	(void)flags;
+	if (log && *log && (f = fopen(log, "a"))) {
+		fputs("cuInit\n", f);
+		fclose(f);
+	}
 	if (e && *e)
 		return (int)strtol(e, NULL, 10);
 	return devices(d) ? 0 : 100;
