@@ -225,6 +225,7 @@ enum ep_container_fail ep_container__classify(const char *output)
 						  NULL};
 	static const char *const unauthorized[] = {"unauthorized",
 						   "authentication required",
+						   "no basic auth credentials",
 						   "access to the resource is denied",
 						   "denied:",
 						   "403 Forbidden",

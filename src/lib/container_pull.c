@@ -149,7 +149,8 @@ static int podman_storage(struct ep_container_record *r, const struct ep_contain
 }
 
 /* The error for a failed pull, by what the engine said. */
-static int pull_error(const char *name, const char *host, const char *output, struct ep_error *err)
+static int pull_error(enum ep_container_kind kind, const char *name, const char *host,
+		      const char *output, struct ep_error *err)
 {
 	struct ep_buf line = EP_BUF_INIT;
 	int rc;
@@ -165,9 +166,10 @@ static int pull_error(const char *name, const char *host, const char *output, st
 	case EP_CONTAINER_FAIL_UNAUTHORIZED:
 		rc = ep_error_set(err, EP_EFETCH,
 				  "registry '%s' refused access to image '%s' (unauthorized); log "
-				  "in with 'podman login %s' or point REGISTRY_AUTH_FILE at a "
-				  "credentials file",
-				  host, name, host);
+				  "in with '%s login %s' or point %s at a credentials file",
+				  host, name, ep_container_kind_name(kind), host,
+				  kind == EP_CONTAINER_DOCKER ? "DOCKER_CONFIG at the directory of"
+							      : "REGISTRY_AUTH_FILE at");
 		break;
 	case EP_CONTAINER_FAIL_UNREACHABLE:
 		rc = ep_error_set(err, EP_EFETCH,
@@ -180,6 +182,14 @@ static int pull_error(const char *name, const char *host, const char *output, st
 	}
 	ep_buf_release(&line);
 	return rc;
+}
+
+/* Is `path` a docker client configuration (".../config.json")? Any other file is podman's. */
+static bool is_docker_config(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return !strcmp(slash ? slash + 1 : path, "config.json");
 }
 
 /*
@@ -224,8 +234,8 @@ static int pull(const struct ep_container_engine *eng, const struct ep_container
 	if (o->authfile && eng->kind == EP_CONTAINER_PODMAN) {
 		args[n++] = "--authfile";
 		args[n++] = o->authfile;
-	} else if (o->authfile) {
-		/* docker reads credentials from $DOCKER_CONFIG/config.json */
+	} else if (o->authfile && is_docker_config(o->authfile)) {
+		/* docker reads credentials from $DOCKER_CONFIG/config.json only */
 		rc = ep_strvec_pushv(&env, (const char *const *)environ);
 		if (!rc && !ep_fs_dirname(&cfg, o->authfile))
 			rc = ep_strvec_pushf(&env, "DOCKER_CONFIG=%s", cfg.ptr);
@@ -241,7 +251,7 @@ static int pull(const struct ep_container_engine *eng, const struct ep_container
 		rc = engine_run(&out, &status, eng, args, env.n ? (const char *const *)env.v : NULL,
 				img, o->pool_id, err);
 	if (!rc && status)
-		rc = pull_error(name, host.ptr, out.ptr, err);
+		rc = pull_error(eng->kind, name, host.ptr, out.ptr, err);
 	if (!rc && eng->kind == EP_CONTAINER_DOCKER)
 		pulled_digest(digest, out.ptr);
 	if (!rc) {

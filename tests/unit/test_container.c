@@ -363,6 +363,19 @@ TEST(classify_engine_errors)
 					 "login': denied: requested access to the resource is "
 					 "denied"),
 		  EP_CONTAINER_FAIL_UNAUTHORIZED);
+	/* docker 20.10 against a registry on loopback, as it says it */
+	CHECK_INT(ep_container__classify("Error response from daemon: Head "
+					 "\"http://127.0.0.1:43605/v2/t/app/manifests/v1\": no "
+					 "basic auth credentials"),
+		  EP_CONTAINER_FAIL_UNAUTHORIZED);
+	CHECK_INT(ep_container__classify("Error response from daemon: manifest for "
+					 "127.0.0.1:5055/ep/missing:1 not found: manifest unknown: "
+					 "manifest unknown"),
+		  EP_CONTAINER_FAIL_NOT_FOUND);
+	CHECK_INT(ep_container__classify("Error response from daemon: Get "
+					 "\"http://127.0.0.1:5099/v2/\": dial tcp 127.0.0.1:5099: "
+					 "connect: connection refused"),
+		  EP_CONTAINER_FAIL_UNREACHABLE);
 	CHECK_INT(ep_container__classify("Error: something else broke"), EP_CONTAINER_FAIL_OTHER);
 }
 
