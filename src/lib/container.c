@@ -276,6 +276,26 @@ int ep_container__last_line(struct ep_buf *out, const char *s)
 	return ep_buf_add(out, start, (size_t)(end - start));
 }
 
+int ep_container__reason(struct ep_buf *out, const char *s)
+{
+	const char *end = s + strlen(s), *start;
+
+	for (;;) {
+		while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+			end--;
+		start = end;
+		while (start > s && start[-1] != '\n')
+			start--;
+		/* docker's trailer: "Run 'docker run --help' for more information" */
+		if (start == s || !(memmem(start, (size_t)(end - start), "--help'", 7) &&
+				    (!strncmp(start, "Run '", 5) || !strncmp(start, "See '", 5))))
+			break;
+		end = start;
+	}
+	ep_buf_reset(out);
+	return ep_buf_add(out, start, (size_t)(end - start));
+}
+
 /* Does a CDI spec directory hold a spec for nvidia.com/gpu? */
 static bool cdi_dir_has_gpu(const char *dir)
 {

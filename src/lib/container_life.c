@@ -165,8 +165,14 @@ static int run_container(const struct ep_container_run_spec *s, const char *name
 					(const char *const *)env.v, s->pool_id, err);
 	}
 	if (!rc && status) {
-		(void)ep_container__last_line(&line, o.ptr);
-		if (cannot_run_here(o.ptr))
+		(void)ep_container__reason(&line, o.ptr);
+		if (strstr(o.ptr, "could not select device driver"))
+			rc = ep_error_set(err, EP_EGPU,
+					  "docker cannot hand GPUs to container '%s': %s; install "
+					  "nvidia-container-toolkit, then run: nvidia-ctk runtime "
+					  "configure --runtime=docker && systemctl restart docker",
+					  name, line.ptr);
+		else if (cannot_run_here(o.ptr))
 			rc = ep_error_set(err, EP_EPREFLIGHT,
 					  "container engine '%s' cannot start containers on this "
 					  "host: %s",

@@ -155,7 +155,7 @@ static int pull_error(enum ep_container_kind kind, const char *name, const char 
 	struct ep_buf line = EP_BUF_INIT;
 	int rc;
 
-	(void)ep_container__last_line(&line, output);
+	(void)ep_container__reason(&line, output);
 	switch (ep_container__classify(output)) {
 	case EP_CONTAINER_FAIL_NOT_FOUND:
 		rc = ep_error_set(err, EP_ENOTFOUND,

@@ -379,6 +379,27 @@ TEST(classify_engine_errors)
 	CHECK_INT(ep_container__classify("Error: something else broke"), EP_CONTAINER_FAIL_OTHER);
 }
 
+TEST(reason_skips_docker_help_trailer)
+{
+	struct ep_buf b = EP_BUF_INIT;
+
+	CHECK_INT(ep_container__reason(&b, "docker: Error response from daemon: could not select "
+					   "device driver \"\" with capabilities: [[gpu]].\n\n"
+					   "Run 'docker run --help' for more information\n"),
+		  0);
+	CHECK_STR(b.ptr, "docker: Error response from daemon: could not select device driver "
+			 "\"\" with capabilities: [[gpu]].");
+	CHECK_INT(ep_container__reason(&b, "docker: invalid reference format.\nSee 'docker run "
+					   "--help'.\n"),
+		  0);
+	CHECK_STR(b.ptr, "docker: invalid reference format.");
+	CHECK_INT(ep_container__reason(&b, "Error: no such image\n"), 0);
+	CHECK_STR(b.ptr, "Error: no such image");
+	CHECK_INT(ep_container__reason(&b, ""), 0);
+	CHECK_STR(b.ptr, "");
+	ep_buf_release(&b);
+}
+
 TEST(locked_check_and_name)
 {
 	struct ep_error err = EP_ERROR_INIT;
@@ -525,4 +546,5 @@ TESTS(T(llamacpp_podman_gpus_file_model), T(vllm_docker_gpus_dir_model),
       T(tgi_docker_one_gpu_default_port), T(triton_podman_command_and_cpu),
       T(flags_already_given_are_not_repeated), T(unpinned_and_bad_input_refused),
       T(env_values_travel_in_the_environment), T(ref_parse), T(loopback), T(classify_engine_errors),
-      T(locked_check_and_name), T(engine_choice), T(plan_command), T(model_by_name), T(cleanup))
+      T(reason_skips_docker_help_trailer), T(locked_check_and_name), T(engine_choice),
+      T(plan_command), T(model_by_name), T(cleanup))
