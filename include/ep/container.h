@@ -141,7 +141,7 @@ int ep_container_check_locked(const char *ref_text, const char *resolved, const 
 
 /*
  * Preflight: the engine present (in PATH) and, when `probe`, usable (`podman
- * info` / `docker info`: one engine call, about a second); for a GPU pool
+ * info` / `docker version`: one engine call); for a GPU pool
  * the NVIDIA container toolkit: a CDI spec listing nvidia.com/gpu (podman;
  * `cdi_dirs` NULL means /etc/cdi and /var/run/cdi) or nvidia-ctk (docker).
  * Fails fast with EP_EPREFLIGHT or EP_EGPU saying what to install. Findings

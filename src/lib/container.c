@@ -371,20 +371,22 @@ int ep_container__probe(const struct ep_container_engine *eng, const char *pool_
 	const char *argv[5];
 	int rc, status = 0;
 
+	/* docker 20.10's `info --format` hides why the daemon cannot be reached; `version` says it
+	 */
 	argv[0] = eng->path;
-	argv[1] = "info";
+	argv[1] = eng->kind == EP_CONTAINER_PODMAN ? "info" : "version";
 	argv[2] = "--format";
 	argv[3] =
-	    eng->kind == EP_CONTAINER_PODMAN ? "{{.Host.OCIRuntime.Name}}" : "{{.ServerVersion}}";
+	    eng->kind == EP_CONTAINER_PODMAN ? "{{.Host.OCIRuntime.Name}}" : "{{.Server.Version}}";
 	argv[4] = NULL;
 	rc = ep_container__exec(&out, &status, argv, NULL, pool_id, err);
 	if (!rc)
 		(void)ep_container__last_line(&line, out.ptr);
 	if (!rc && status)
 		rc = ep_error_set(err, EP_EPREFLIGHT,
-				  "container engine '%s' is not usable ('%s info' failed: %s); "
+				  "container engine '%s' is not usable ('%s %s' failed: %s); "
 				  "check its installation and configuration",
-				  eng->path, ep_container_kind_name(eng->kind), line.ptr);
+				  eng->path, ep_container_kind_name(eng->kind), argv[1], line.ptr);
 	if (!rc && findings)
 		(void)ep_buf_addf(findings, "container engine: %s (%s)\n", eng->path, line.ptr);
 	if (!rc)

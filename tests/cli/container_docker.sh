@@ -92,7 +92,7 @@ expect_in "$OUT" "docker run -d --name ep-c1 --pull=never -p 127.0.0.1:$P1:8080 
 registry_mark "$T_TMP"
 run "$EP_BIN" ensure --config c1.yaml
 expect_rc 5 "ensure when the docker daemon is not running"
-expect_in "$ERR" "is not usable ('docker info' failed: Cannot connect to the Docker daemon" "the daemon's absence is named"
+expect_in "$ERR" "is not usable ('docker version' failed: Cannot connect to the Docker daemon" "the daemon's absence is named"
 [ "$(registry_requests "$T_TMP")" -eq 0 ] && ok "nothing was pulled" || not_ok "the registry was asked"
 
 if ! dockerd_start "$T_TMP"; then
