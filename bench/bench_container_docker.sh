@@ -18,6 +18,7 @@ n=${2:-20}
 bin=$build/engine-provisioner
 finish() { :; }
 . "$here/../tests/fixtures/registry.sh"
+. "$here/container_up_down.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ep-bench-docker.XXXXXX")
 cleanup() {
 	if [ -n "${DOCKERD_PID:-}" ]; then docker rm -f ep-bench bare-bench >/dev/null 2>&1 || true; fi
@@ -84,48 +85,4 @@ echo "ensure (the command, no-op, docker): median $cli ms, $((calls / n)) docker
 echo "docker pull of the present image: median $pull ms (ratio $(awk -v a="$cli" -v b="$pull" 'BEGIN {printf "%.3f", a / b}')); docker image inspect: $insp ms"
 
 # 2. up and down against bare docker
-ms() {
-	local t0 t1
-	t0=$(date +%s%N)
-	"$@" >/dev/null 2>&1
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000000))
-}
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-D=$(registry_push_static "$tmp" "$REGISTRY/bench/engine:1" "$here/../tests/lib/fake_engine.c")
-port=$(registry_free_port)
-cat >"$tmp/up.yaml" <<YAML
-pools:
-  - id: bench
-    engine: llamacpp
-    model: tiny
-    devices: []
-    provisioning:
-      mode: container
-      container: {image: $REGISTRY/bench/engine, tag: "1", runtime: docker}
-      model: {ref: $tmp/tiny.gguf}
-      ports: [$port]
-      env: {FAKE_LOADING_POLLS: "0"}
-YAML
-: >"$tmp/tiny.gguf"
-export EP_RUNTIME_DIR=$tmp/rt
-if ! "$bin" up --config "$tmp/up.yaml" >"$tmp/up.err" 2>&1; then
-	echo "up/down: skipped, docker cannot run containers here: $(tail -1 "$tmp/up.err")"
-	exit 0
-fi
-"$bin" down --pool bench >/dev/null
-rounds=${ROUNDS:-5}
-for _ in $(seq "$rounds"); do
-	ms "$bin" up --config "$tmp/up.yaml" >>"$tmp/up"
-	ms "$bin" down --pool bench --grace 10 >>"$tmp/down"
-	t0=$(date +%s%N)
-	docker run -d --name bare-bench --pull=never -p "127.0.0.1:$port:8080" \
-		-v "$tmp:/models:ro" --env FAKE_LOADING_POLLS=0 "$REGISTRY/bench/engine@$D" \
-		--model /models/tiny.gguf --host 0.0.0.0 --port 8080 >/dev/null
-	until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.01; done
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000000)) >>"$tmp/bare-up"
-	ms sh -c 'docker stop -t 10 bare-bench && docker rm bare-bench' >>"$tmp/bare-down"
-done
-echo "up of a container pool (docker): median $(median <"$tmp/up") ms; bare docker run + health wait: $(median <"$tmp/bare-up") ms (n=$rounds)"
-echo "down of a container pool (docker): median $(median <"$tmp/down") ms; bare docker stop + rm: $(median <"$tmp/bare-down") ms"
+bench_up_down docker "$bin" "$tmp"
