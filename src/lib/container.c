@@ -292,6 +292,8 @@ int ep_container__reason(struct ep_buf *out, const char *s)
 			break;
 		end = start;
 	}
+	if (end > start && end[-1] == '.') /* it goes into a sentence of ours */
+		end--;
 	ep_buf_reset(out);
 	return ep_buf_add(out, start, (size_t)(end - start));
 }

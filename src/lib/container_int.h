@@ -34,7 +34,7 @@ int ep_container__probe(const struct ep_container_engine *eng, const char *pool_
 
 /* The last non-empty line of `s` (for values printed after warnings), into out. */
 int ep_container__last_line(struct ep_buf *out, const char *s);
-/* The engine's reason for a failure: the last line that is not docker's "--help" trailer. */
+/* The engine's reason for a failure: its last line but docker's "--help" trailer, no final '.' */
 int ep_container__reason(struct ep_buf *out, const char *s);
 
 /* A recorded resolution (container_record.c). */

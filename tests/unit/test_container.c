@@ -388,11 +388,11 @@ TEST(reason_skips_docker_help_trailer)
 					   "Run 'docker run --help' for more information\n"),
 		  0);
 	CHECK_STR(b.ptr, "docker: Error response from daemon: could not select device driver "
-			 "\"\" with capabilities: [[gpu]].");
+			 "\"\" with capabilities: [[gpu]]");
 	CHECK_INT(ep_container__reason(&b, "docker: invalid reference format.\nSee 'docker run "
 					   "--help'.\n"),
 		  0);
-	CHECK_STR(b.ptr, "docker: invalid reference format.");
+	CHECK_STR(b.ptr, "docker: invalid reference format");
 	CHECK_INT(ep_container__reason(&b, "Error: no such image\n"), 0);
 	CHECK_STR(b.ptr, "Error: no such image");
 	CHECK_INT(ep_container__reason(&b, ""), 0);
