@@ -17,6 +17,7 @@ n=${2:-20}
 bin=$build/engine-provisioner
 finish() { :; }
 . "$here/../tests/fixtures/registry.sh"
+. "$here/container_up_down.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ep-bench-container.XXXXXX")
 trap 'podman rm -f ep-bench bare-bench >/dev/null 2>&1 || true; registry_stop "$tmp"; rm -rf "$tmp"' EXIT
 registry_env "$tmp"
@@ -25,16 +26,6 @@ registry_push_image "$tmp" "$REGISTRY/bench/app:v1" "bench" >/dev/null
 registry_mark "$tmp"
 "$build/bench/bench_container" "$REGISTRY/bench/app:v1" "$tmp/state" "$n"
 echo "registry requests during the run (first pull + $n podman pulls): $(registry_requests "$tmp")"
-
-# ms CMD...: wall milliseconds of one run
-ms() {
-	local t0 t1
-	t0=$(date +%s%N)
-	"$@" >/dev/null 2>&1
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000000))
-}
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 # 2. the command as a process
 mkdir -p "$tmp/shim"
@@ -82,36 +73,4 @@ if ! registry_can_run "$tmp"; then
 	echo "up/down: skipped, this host cannot run containers: $CAN_RUN_WHY"
 	exit 0
 fi
-D=$(registry_push_static "$tmp" "$REGISTRY/bench/engine:1" "$here/../tests/lib/fake_engine.c")
-port=$(registry_free_port)
-cat >"$tmp/up.yaml" <<YAML
-pools:
-  - id: bench
-    engine: llamacpp
-    model: tiny
-    devices: []
-    provisioning:
-      mode: container
-      container: {image: $REGISTRY/bench/engine, tag: "1", runtime: podman}
-      model: {ref: $tmp/tiny.gguf}
-      ports: [$port]
-      env: {FAKE_LOADING_POLLS: "0"}
-YAML
-: >"$tmp/tiny.gguf"
-export EP_RUNTIME_DIR=$tmp/rt
-"$bin" up --config "$tmp/up.yaml" >/dev/null && "$bin" down --pool bench >/dev/null
-rounds=${ROUNDS:-5}
-for _ in $(seq "$rounds"); do
-	ms "$bin" up --config "$tmp/up.yaml" >>"$tmp/up"
-	ms "$bin" down --pool bench --grace 10 >>"$tmp/down"
-	t0=$(date +%s%N)
-	podman run -d --name bare-bench --pull=never -p "127.0.0.1:$port:8080" \
-		-v "$tmp:/models:ro" --env FAKE_LOADING_POLLS=0 "$REGISTRY/bench/engine@$D" \
-		--model /models/tiny.gguf --host 0.0.0.0 --port 8080 >/dev/null
-	until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.01; done
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000000)) >>"$tmp/bare-up"
-	ms sh -c 'podman stop -t 10 bare-bench && podman rm bare-bench' >>"$tmp/bare-down"
-done
-echo "up of a container pool: median $(median <"$tmp/up") ms; bare podman run + health wait: $(median <"$tmp/bare-up") ms (n=$rounds)"
-echo "down of a container pool: median $(median <"$tmp/down") ms; bare podman stop + rm: $(median <"$tmp/bare-down") ms"
+bench_up_down podman "$bin" "$tmp"

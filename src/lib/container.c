@@ -225,6 +225,7 @@ enum ep_container_fail ep_container__classify(const char *output)
 						  NULL};
 	static const char *const unauthorized[] = {"unauthorized",
 						   "authentication required",
+						   "no basic auth credentials",
 						   "access to the resource is denied",
 						   "denied:",
 						   "403 Forbidden",
@@ -271,6 +272,28 @@ int ep_container__last_line(struct ep_buf *out, const char *s)
 	start = end;
 	while (start > s && start[-1] != '\n')
 		start--;
+	ep_buf_reset(out);
+	return ep_buf_add(out, start, (size_t)(end - start));
+}
+
+int ep_container__reason(struct ep_buf *out, const char *s)
+{
+	const char *end = s + strlen(s), *start;
+
+	for (;;) {
+		while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+			end--;
+		start = end;
+		while (start > s && start[-1] != '\n')
+			start--;
+		/* docker's trailer: "Run 'docker run --help' for more information" */
+		if (start == s || !(memmem(start, (size_t)(end - start), "--help'", 7) &&
+				    (!strncmp(start, "Run '", 5) || !strncmp(start, "See '", 5))))
+			break;
+		end = start;
+	}
+	if (end > start && end[-1] == '.') /* it goes into a sentence of ours */
+		end--;
 	ep_buf_reset(out);
 	return ep_buf_add(out, start, (size_t)(end - start));
 }
@@ -350,20 +373,22 @@ int ep_container__probe(const struct ep_container_engine *eng, const char *pool_
 	const char *argv[5];
 	int rc, status = 0;
 
+	/* docker 20.10's `info --format` hides why the daemon cannot be reached; `version` says it
+	 */
 	argv[0] = eng->path;
-	argv[1] = "info";
+	argv[1] = eng->kind == EP_CONTAINER_PODMAN ? "info" : "version";
 	argv[2] = "--format";
 	argv[3] =
-	    eng->kind == EP_CONTAINER_PODMAN ? "{{.Host.OCIRuntime.Name}}" : "{{.ServerVersion}}";
+	    eng->kind == EP_CONTAINER_PODMAN ? "{{.Host.OCIRuntime.Name}}" : "{{.Server.Version}}";
 	argv[4] = NULL;
 	rc = ep_container__exec(&out, &status, argv, NULL, pool_id, err);
 	if (!rc)
 		(void)ep_container__last_line(&line, out.ptr);
 	if (!rc && status)
 		rc = ep_error_set(err, EP_EPREFLIGHT,
-				  "container engine '%s' is not usable ('%s info' failed: %s); "
+				  "container engine '%s' is not usable ('%s %s' failed: %s); "
 				  "check its installation and configuration",
-				  eng->path, ep_container_kind_name(eng->kind), line.ptr);
+				  eng->path, ep_container_kind_name(eng->kind), argv[1], line.ptr);
 	if (!rc && findings)
 		(void)ep_buf_addf(findings, "container engine: %s (%s)\n", eng->path, line.ptr);
 	if (!rc)

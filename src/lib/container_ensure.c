@@ -1,6 +1,7 @@
 /*
  * Container mode for ensure: resolve the pool's image reference, pull and
- * pin it (or find it already pinned), and describe the result.
+ * pin it (or find it already pinned), describe the result, and record it
+ * in the catalog under the image digest (so `catalog lock` can pin it).
  */
 #include <stdlib.h>
 #include <string.h>

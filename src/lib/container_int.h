@@ -28,12 +28,14 @@ enum ep_container_fail ep_container__classify(const char *output);
 int ep_container__exec(struct ep_buf *out, int *status, const char *const *argv,
 		       const char *const *env, const char *pool_id, struct ep_error *err);
 
-/* Is the engine usable (`<engine> info`)? One engine call; EP_EPREFLIGHT when not. */
+/* Is the engine usable (`podman info`, `docker version`)? One call; EP_EPREFLIGHT when not. */
 int ep_container__probe(const struct ep_container_engine *eng, const char *pool_id,
 			struct ep_buf *findings, struct ep_error *err);
 
 /* The last non-empty line of `s` (for values printed after warnings), into out. */
 int ep_container__last_line(struct ep_buf *out, const char *s);
+/* The engine's reason for a failure: its last line but docker's "--help" trailer, no final '.' */
+int ep_container__reason(struct ep_buf *out, const char *s);
 
 /* A recorded resolution (container_record.c). */
 struct ep_container_record {

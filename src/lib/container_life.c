@@ -165,8 +165,14 @@ static int run_container(const struct ep_container_run_spec *s, const char *name
 					(const char *const *)env.v, s->pool_id, err);
 	}
 	if (!rc && status) {
-		(void)ep_container__last_line(&line, o.ptr);
-		if (cannot_run_here(o.ptr))
+		(void)ep_container__reason(&line, o.ptr);
+		if (strstr(o.ptr, "could not select device driver"))
+			rc = ep_error_set(err, EP_EGPU,
+					  "docker cannot hand GPUs to container '%s': %s; install "
+					  "nvidia-container-toolkit, then run: nvidia-ctk runtime "
+					  "configure --runtime=docker && systemctl restart docker",
+					  name, line.ptr);
+		else if (cannot_run_here(o.ptr))
 			rc = ep_error_set(err, EP_EPREFLIGHT,
 					  "container engine '%s' cannot start containers on this "
 					  "host: %s",
@@ -236,7 +242,7 @@ int ep_container_down(struct ep_container_down_result *out, const struct ep_cont
 {
 	struct ep_container_status st;
 	struct ep_buf name = EP_BUF_INIT, grace = EP_BUF_INIT, o = EP_BUF_INIT;
-	const char *args[] = {"stop", "--time", NULL, NULL, NULL};
+	const char *args[] = {"stop", "-t", NULL, NULL, NULL};
 	unsigned grace_s = s->stop_grace_s;
 	int64_t t0 = ep_now_ms();
 	int status = 0, rc;
@@ -253,7 +259,11 @@ int ep_container_down(struct ep_container_down_result *out, const struct ep_cont
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
 	args[2] = grace.ptr;
 	args[3] = name.ptr;
-	/* stop sends TERM, waits the grace period, then KILL; a stopped one needs only rm */
+	/*
+	 * stop sends TERM, waits the grace period, then KILL; a stopped one needs only rm.
+	 * `-t` is the one spelling of the grace period that podman and every docker
+	 * client take (docker 25 and later deprecate `--time` for `--timeout`).
+	 */
 	if (!rc && st.running) {
 		rc = engine_do(&o, &status, s, args, err);
 		/* podman says when it resorted to KILL; docker does not, the time does */

@@ -5,7 +5,9 @@
  * location is checked by looking at the storage itself (containers/storage
  * keeps each image's manifests as "=<base64(manifest-<digest>)>" in
  * <graphroot>/<driver>-images/<id>/), so a no-op runs no engine at all;
- * otherwise one `image inspect` answers.
+ * otherwise one `image inspect` answers. The digest a pull resolved is
+ * podman's `.Digest`, and what docker's pull output names (docker keeps
+ * one image for all manifests of the same content).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +95,7 @@ static int inspect(struct ep_container_record *r, const struct ep_container_engi
 		if (eng->kind == EP_CONTAINER_DOCKER) {
 			const char *at = strchr(tok, '@');
 
-			if (!at || (r->digest.len && strncmp(tok, repo, rl)))
+			if (!at || (r->digest.len && (strncmp(tok, repo, rl) || tok[rl] != '@')))
 				continue;
 			ep_buf_reset(&r->digest);
 			d = at + 1;
@@ -147,12 +149,13 @@ static int podman_storage(struct ep_container_record *r, const struct ep_contain
 }
 
 /* The error for a failed pull, by what the engine said. */
-static int pull_error(const char *name, const char *host, const char *output, struct ep_error *err)
+static int pull_error(enum ep_container_kind kind, const char *name, const char *host,
+		      const char *output, struct ep_error *err)
 {
 	struct ep_buf line = EP_BUF_INIT;
 	int rc;
 
-	(void)ep_container__last_line(&line, output);
+	(void)ep_container__reason(&line, output);
 	switch (ep_container__classify(output)) {
 	case EP_CONTAINER_FAIL_NOT_FOUND:
 		rc = ep_error_set(err, EP_ENOTFOUND,
@@ -163,9 +166,10 @@ static int pull_error(const char *name, const char *host, const char *output, st
 	case EP_CONTAINER_FAIL_UNAUTHORIZED:
 		rc = ep_error_set(err, EP_EFETCH,
 				  "registry '%s' refused access to image '%s' (unauthorized); log "
-				  "in with 'podman login %s' or point REGISTRY_AUTH_FILE at a "
-				  "credentials file",
-				  host, name, host);
+				  "in with '%s login %s' or point %s at a credentials file",
+				  host, name, ep_container_kind_name(kind), host,
+				  kind == EP_CONTAINER_DOCKER ? "DOCKER_CONFIG at the directory of"
+							      : "REGISTRY_AUTH_FILE at");
 		break;
 	case EP_CONTAINER_FAIL_UNREACHABLE:
 		rc = ep_error_set(err, EP_EFETCH,
@@ -180,10 +184,39 @@ static int pull_error(const char *name, const char *host, const char *output, st
 	return rc;
 }
 
-/* Pull `name` (a tag or a digest reference). */
+/* Is `path` a docker client configuration (".../config.json")? Any other file is podman's. */
+static bool is_docker_config(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return !strcmp(slash ? slash + 1 : path, "config.json");
+}
+
+/*
+ * The manifest digest docker's pull output names ("Digest: sha256:..."), into
+ * `out`: what the reference resolved to at the registry. docker keeps one
+ * image for every manifest of the same content, so its RepoDigests alone
+ * cannot say which one a tag serves now.
+ */
+static void pulled_digest(struct ep_buf *out, const char *output)
+{
+	const char *p = output;
+
+	while ((p = strstr(p, "Digest: sha256:"))) {
+		if (p == output || p[-1] == '\n') {
+			ep_buf_reset(out);
+			if (ep_buf_add(out, p + 8, strspn(p + 8, "sha256:0123456789abcdef")) ||
+			    !ep_digest_is_valid(out->ptr))
+				ep_buf_reset(out);
+		}
+		p += 15;
+	}
+}
+
+/* Pull `name` (a tag or a digest reference); for docker, `digest` gets what it resolved to. */
 static int pull(const struct ep_container_engine *eng, const struct ep_container_ref *ref,
 		const char *name, const struct ep_container_pull_opts *o,
-		struct ep_container_image *img, struct ep_error *err)
+		struct ep_container_image *img, struct ep_buf *digest, struct ep_error *err)
 {
 	const char *args[8];
 	struct ep_buf out = EP_BUF_INIT, host = EP_BUF_INIT, cfg = EP_BUF_INIT;
@@ -194,14 +227,15 @@ static int pull(const struct ep_container_engine *eng, const struct ep_container
 	int64_t t0 = ep_now_ms();
 
 	args[n++] = "pull";
-	args[n++] = "--quiet";
+	if (eng->kind == EP_CONTAINER_PODMAN)
+		args[n++] = "--quiet";
 	if (eng->kind == EP_CONTAINER_PODMAN && ep_container_ref_is_loopback(ref))
 		args[n++] = "--tls-verify=false";
 	if (o->authfile && eng->kind == EP_CONTAINER_PODMAN) {
 		args[n++] = "--authfile";
 		args[n++] = o->authfile;
-	} else if (o->authfile) {
-		/* docker reads credentials from $DOCKER_CONFIG/config.json */
+	} else if (o->authfile && is_docker_config(o->authfile)) {
+		/* docker reads credentials from $DOCKER_CONFIG/config.json only */
 		rc = ep_strvec_pushv(&env, (const char *const *)environ);
 		if (!rc && !ep_fs_dirname(&cfg, o->authfile))
 			rc = ep_strvec_pushf(&env, "DOCKER_CONFIG=%s", cfg.ptr);
@@ -217,7 +251,9 @@ static int pull(const struct ep_container_engine *eng, const struct ep_container
 		rc = engine_run(&out, &status, eng, args, env.n ? (const char *const *)env.v : NULL,
 				img, o->pool_id, err);
 	if (!rc && status)
-		rc = pull_error(name, host.ptr, out.ptr, err);
+		rc = pull_error(eng->kind, name, host.ptr, out.ptr, err);
+	if (!rc && eng->kind == EP_CONTAINER_DOCKER)
+		pulled_digest(digest, out.ptr);
 	if (!rc) {
 		img->pulled = true;
 		ep_narrate(EP_LOG_INFO, "container", "pulled", name, o->pool_id, ep_now_ms() - t0,
@@ -322,7 +358,7 @@ static int pull_and_record(struct ep_container_image *out, struct pull_ctx *pc,
 			   struct ep_error *err)
 {
 	const struct ep_container_ref *ref = pc->ref;
-	struct ep_buf name = EP_BUF_INIT;
+	struct ep_buf name = EP_BUF_INIT, pulled = EP_BUF_INIT;
 	int rc = 0;
 
 	if (pc->o->offline)
@@ -341,9 +377,14 @@ static int pull_and_record(struct ep_container_image *out, struct pull_ctx *pc,
 		rc = ep_container__probe(&pc->eng, pc->o->pool_id, NULL, err);
 	}
 	if (!rc)
-		rc = pull(&pc->eng, ref, name.ptr, pc->o, out, err);
+		rc = pull(&pc->eng, ref, name.ptr, pc->o, out, &pulled, err);
 	if (!rc)
 		rc = inspect(&pc->r, &pc->eng, name.ptr, ref->repo, out, pc->o->pool_id, err);
+	if (!rc && pulled.len && strcmp(pulled.ptr, pc->r.digest.ptr)) {
+		ep_buf_reset(&pc->r.digest);
+		if (ep_buf_adds(&pc->r.digest, pulled.ptr))
+			rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	}
 	if (!rc && ref->digest && strcmp(ref->digest, pc->r.digest.ptr))
 		rc = ep_error_set(err, EP_EVERIFY,
 				  "digest mismatch for image '%s': the registry serves '%s'; "
@@ -362,6 +403,7 @@ static int pull_and_record(struct ep_container_image *out, struct pull_ctx *pc,
 	if (rc)
 		reset_answer(out);
 	ep_buf_release(&name);
+	ep_buf_release(&pulled);
 	return rc;
 }
 

@@ -34,17 +34,17 @@ YAML
 cfg podman.yaml podman
 cfg docker.yaml docker
 
-# docker is not installed here: named, with the install command, before any pull
-if ! command -v docker >/dev/null; then
-	registry_mark "$T_TMP"
-	run "$EP_BIN" ensure --config docker.yaml
-	expect_rc 5 "ensure with a container runtime that is not installed"
-	expect_in "$ERR" "container runtime 'docker' not found in PATH; install it with:" "the runtime and its install are named"
-	[ "$(registry_requests "$T_TMP")" -eq 0 ] && ok "nothing was pulled" || not_ok "the registry was asked"
-	run "$EP_BIN" doctor --config docker.yaml
-	expect_rc 5 "doctor with a missing container runtime"
-	expect_in "$OUT" "pool c1: cannot be provisioned here: container runtime 'docker' not found" "doctor names it"
-fi
+# a runtime that is not installed (a PATH without docker, installed here or not):
+# named, with the install command, before any pull
+mkdir -p no-docker
+registry_mark "$T_TMP"
+run env PATH="$T_TMP/no-docker" "$EP_BIN" ensure --config docker.yaml
+expect_rc 5 "ensure with a container runtime that is not installed"
+expect_in "$ERR" "needs tools this host lacks: 'docker' (for a container engine); install them with: apt-get install -y -- docker.io" "the runtime and its install are named"
+[ "$(registry_requests "$T_TMP")" -eq 0 ] && ok "nothing was pulled" || not_ok "the registry was asked"
+run env PATH="$T_TMP/no-docker" "$EP_BIN" doctor --config docker.yaml
+expect_rc 5 "doctor with a missing container runtime"
+expect_in "$OUT" "pool c1: cannot be provisioned here: pool 'c1' needs tools this host lacks: 'docker'" "doctor names it"
 
 # podman that cannot work (a broken configuration): not usable, before any pull
 registry_mark "$T_TMP"

@@ -217,7 +217,7 @@ static int cmd_ensure(const struct args *a)
 	int rc;
 
 	memset(&pool, 0, sizeof(pool));
-	memset(&prep, 0, sizeof(prep));
+	ep_prepared_init(&prep);
 	memset(&ctx, 0, sizeof(ctx));
 	pool.id = a->pool;
 	pool.engine = a->engine;
@@ -237,9 +237,7 @@ static int cmd_ensure(const struct args *a)
 		printf("mode=%s\nimage_ref=%s\nengine_digest=%s\nengine_version=%s\n",
 		       prep.mode == EP_MODE_CONTAINER ? "container" : "?", prep.image_ref,
 		       prep.engine_digest, prep.engine_version ? prep.engine_version : "");
-	free(prep.image_ref);
-	free(prep.engine_digest);
-	free(prep.engine_version);
+	ep_prepared_release(&prep);
 	return rc ? fail(&err) : 0;
 }
 

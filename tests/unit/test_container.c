@@ -363,7 +363,41 @@ TEST(classify_engine_errors)
 					 "login': denied: requested access to the resource is "
 					 "denied"),
 		  EP_CONTAINER_FAIL_UNAUTHORIZED);
+	/* docker 20.10 against a registry on loopback, as it says it */
+	CHECK_INT(ep_container__classify("Error response from daemon: Head "
+					 "\"http://127.0.0.1:43605/v2/t/app/manifests/v1\": no "
+					 "basic auth credentials"),
+		  EP_CONTAINER_FAIL_UNAUTHORIZED);
+	CHECK_INT(ep_container__classify("Error response from daemon: manifest for "
+					 "127.0.0.1:5055/ep/missing:1 not found: manifest unknown: "
+					 "manifest unknown"),
+		  EP_CONTAINER_FAIL_NOT_FOUND);
+	CHECK_INT(ep_container__classify("Error response from daemon: Get "
+					 "\"http://127.0.0.1:5099/v2/\": dial tcp 127.0.0.1:5099: "
+					 "connect: connection refused"),
+		  EP_CONTAINER_FAIL_UNREACHABLE);
 	CHECK_INT(ep_container__classify("Error: something else broke"), EP_CONTAINER_FAIL_OTHER);
+}
+
+TEST(reason_skips_docker_help_trailer)
+{
+	struct ep_buf b = EP_BUF_INIT;
+
+	CHECK_INT(ep_container__reason(&b, "docker: Error response from daemon: could not select "
+					   "device driver \"\" with capabilities: [[gpu]].\n\n"
+					   "Run 'docker run --help' for more information\n"),
+		  0);
+	CHECK_STR(b.ptr, "docker: Error response from daemon: could not select device driver "
+			 "\"\" with capabilities: [[gpu]]");
+	CHECK_INT(ep_container__reason(&b, "docker: invalid reference format.\nSee 'docker run "
+					   "--help'.\n"),
+		  0);
+	CHECK_STR(b.ptr, "docker: invalid reference format");
+	CHECK_INT(ep_container__reason(&b, "Error: no such image\n"), 0);
+	CHECK_STR(b.ptr, "Error: no such image");
+	CHECK_INT(ep_container__reason(&b, ""), 0);
+	CHECK_STR(b.ptr, "");
+	ep_buf_release(&b);
 }
 
 TEST(locked_check_and_name)
@@ -512,4 +546,5 @@ TESTS(T(llamacpp_podman_gpus_file_model), T(vllm_docker_gpus_dir_model),
       T(tgi_docker_one_gpu_default_port), T(triton_podman_command_and_cpu),
       T(flags_already_given_are_not_repeated), T(unpinned_and_bad_input_refused),
       T(env_values_travel_in_the_environment), T(ref_parse), T(loopback), T(classify_engine_errors),
-      T(locked_check_and_name), T(engine_choice), T(plan_command), T(model_by_name), T(cleanup))
+      T(reason_skips_docker_help_trailer), T(locked_check_and_name), T(engine_choice),
+      T(plan_command), T(model_by_name), T(cleanup))
