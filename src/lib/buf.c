@@ -5,43 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ep/buf.h"
 #include "banned.h"
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
-
-#define POPULATE_MIN (64u * 1024) /* smaller buffers fault in a few pages as they fill */
-#define READ_CHUNK   (64u * 1024)
-
 char ep_buf__empty[1];
-
-/*
- * Fault in the whole pages of p[from..to) in one call. On a virtual machine
- * a page fault can cost ten microseconds or more, and a big buffer (a plan
- * of a thousand pools, a config, a subprocess's output) would take one per
- * page as it fills: populating them at once is twenty times cheaper. An
- * older kernel refuses the advice, and the pages fault in as before.
- */
-static void populate(char *p, size_t from, size_t to)
-{
-	static uintptr_t page;
-	uintptr_t start, end;
-
-	if (!page) {
-		long n = sysconf(_SC_PAGESIZE);
-
-		page = n > 0 ? (uintptr_t)n : 4096;
-	}
-	start = ((uintptr_t)p + from + page - 1) & ~(page - 1);
-	end = ((uintptr_t)p + to) & ~(page - 1);
-	if (start < end)
-		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
-}
 
 void ep_buf_init(struct ep_buf *b, size_t cap)
 {
@@ -93,22 +62,11 @@ int ep_buf_grow(struct ep_buf *b, size_t extra)
 	n = b->alloc ? b->alloc : 64;
 	while (n < want)
 		n = n > SIZE_MAX / 2 ? want : n * 2;
-	if (n < POPULATE_MIN) {
-		p = realloc(b->alloc ? b->ptr : NULL, n);
-		if (!p)
-			return EP_ENOMEM;
-		if (!b->alloc)
-			p[0] = '\0';
-	} else {
-		/* a new block, populated before the copy that would fault it in page by page */
-		p = malloc(n);
-		if (!p)
-			return EP_ENOMEM;
-		populate(p, 0, n);
-		memcpy(p, b->ptr, b->len + 1);
-		if (b->alloc)
-			free(b->ptr);
-	}
+	p = realloc(b->alloc ? b->ptr : NULL, n);
+	if (!p)
+		return EP_ENOMEM;
+	if (!b->alloc)
+		p[0] = '\0';
 	b->ptr = p;
 	b->alloc = n;
 	return 0;
@@ -275,37 +233,23 @@ void ep_buf_keep_last_lines(struct ep_buf *b, size_t n)
 
 int ep_buf_read_fd(struct ep_buf *b, int fd, struct ep_error *err)
 {
+	char chunk[65536];
+
 	for (;;) {
-		size_t left = b->len < b->cap ? b->cap - b->len : 0;
-		size_t room = b->len < 4096 ? 4096 : b->len < READ_CHUNK ? b->len : READ_CHUNK;
-		char probe, *dst = &probe;
-		ssize_t n;
+		ssize_t n = read(fd, chunk, sizeof(chunk));
 		int rc;
 
-		/*
-		 * Read straight into the buffer, in reads that grow with it; at the cap,
-		 * one byte more says whether that was all.
-		 */
-		if (b->cap && room > left)
-			room = left;
-		if (room) {
-			if ((rc = ep_buf_grow(b, room)))
-				return ep_error_set(err, rc, "out of memory");
-			dst = b->ptr + b->len;
-		} else {
-			room = 1;
-		}
-		n = read(fd, dst, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return ep_error_sys(err, EP_EIO, "cannot read");
 		if (n == 0)
 			return 0;
-		if (dst == &probe)
+		rc = ep_buf_add(b, chunk, (size_t)n);
+		if (rc == EP_EIO)
 			return ep_error_set(err, EP_EIO, "input larger than %zu bytes", b->cap);
-		b->len += (size_t)n;
-		b->ptr[b->len] = '\0';
+		if (rc)
+			return ep_error_set(err, rc, "out of memory");
 	}
 }
 
