@@ -4,9 +4,9 @@
 # packages (a GPU host, say): DIR/bin/engine-provisioner doctor --json.
 # The binary finds DIR/lib through its RPATH ($ORIGIN/../lib), not through
 # LD_LIBRARY_PATH, so the libraries never leak into the processes it starts
-# (cmake, nvcc, the engine). This is how the GPU check was run. libcurl and
-# libarchive are loaded at run time (dlopen, src/lib/dynlib.c), so ldd does
-# not list them: they and what they need are copied by name.
+# (cmake, nvcc, the engine). This is how the GPU check was run. libcurl,
+# libarchive and libcrypto are loaded at run time (dlopen, src/lib/dynlib.c),
+# so ldd does not list them: they and what they need are copied by name.
 # Usage: scripts/bundle.sh DIR
 set -euo pipefail
 dir=${1:?usage: scripts/bundle.sh DIR}
@@ -21,7 +21,7 @@ deps() { ldd "$1" | awk '/=> \// {print $3}'; }
 ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
 {
 	deps "$dir/bin/engine-provisioner"
-	for so in libcurl.so.4 libarchive.so.13; do
+	for so in libcurl.so.4 libarchive.so.13 libcrypto.so.3; do
 		path=$("$ldconfig" -p | awk -v so="$so" '$1 == so {print $NF; exit}')
 		[ -n "$path" ] || { echo "bundle: $so not found (ldconfig -p)" >&2; exit 1; }
 		echo "$path"

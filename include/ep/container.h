@@ -174,6 +174,8 @@ struct ep_container_run_spec {
 /*
  * Fill a spec from a pool: the container engine as ep_container_engine_choose()
  * picks it (podman when none is installed), everything else from the pool.
+ * Without a runtime in the pool, the PATH search behind that choice is made
+ * once per value of PATH in a process and its answer reused.
  */
 void ep_container_run_spec_from_pool(struct ep_container_run_spec *spec,
 				     const struct ep_pool *pool);

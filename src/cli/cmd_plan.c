@@ -74,7 +74,7 @@ int ep_cmd_plan(struct ep_cli *cli, int argc, char **argv)
 	if (json)
 		ep_buf_addch(&out, '\n');
 	if (!status)
-		fputs(out.ptr, stdout);
+		fwrite(out.ptr, 1, out.len, stdout);
 	ep_buf_release(&out);
 	ep_config_free(cfg);
 	return status;

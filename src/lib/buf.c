@@ -72,15 +72,39 @@ int ep_buf_grow(struct ep_buf *b, size_t extra)
 	return 0;
 }
 
+/* Whether `extra` more bytes (and the NUL) fit in what is allocated, within the cap. */
+static bool has_room(const struct ep_buf *b, size_t extra)
+{
+	return b->alloc && extra < b->alloc - b->len &&
+	       (!b->cap || (b->len <= b->cap && extra <= b->cap - b->len));
+}
+
 int ep_buf_add(struct ep_buf *b, const void *data, size_t len)
 {
-	int rc = ep_buf_grow(b, len);
+	int rc = has_room(b, len) ? 0 : ep_buf_grow(b, len);
 
 	if (rc)
 		return rc;
 	memcpy(b->ptr + b->len, data, len);
 	b->len += len;
 	b->ptr[b->len] = '\0';
+	return 0;
+}
+
+/*
+ * Append data[0..len) as appending it byte by byte would: when it does not
+ * all fit, the bytes that do, and the error of the first that does not.
+ */
+static int add_bytewise(struct ep_buf *b, const char *data, size_t len)
+{
+	size_t i;
+	int rc;
+
+	if (!ep_buf_add(b, data, len))
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((rc = ep_buf_addch(b, data[i])))
+			return rc;
 	return 0;
 }
 
@@ -91,17 +115,29 @@ int ep_buf_adds(struct ep_buf *b, const char *s)
 
 int ep_buf_addch(struct ep_buf *b, char c)
 {
-	return ep_buf_add(b, &c, 1);
+	if (!has_room(b, 1))
+		return ep_buf_add(b, &c, 1);
+	b->ptr[b->len++] = c;
+	b->ptr[b->len] = '\0';
+	return 0;
 }
 
 int ep_buf_vaddf(struct ep_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
+	size_t room = b->alloc ? b->alloc - b->len : 0;
 	int n, rc;
 
+	/* one pass when it fits in what is allocated already */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room ? b->ptr + b->len : NULL, room, fmt, cp);
 	va_end(cp);
+	if (n >= 0 && (size_t)n < room && has_room(b, (size_t)n)) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (room)
+		b->ptr[b->len] = '\0'; /* not kept: the buffer as it was */
 	if (n < 0)
 		return EP_EINTERNAL;
 	rc = ep_buf_grow(b, (size_t)n);
@@ -126,10 +162,17 @@ int ep_buf_addf(struct ep_buf *b, const char *fmt, ...)
 int ep_buf_add_json_str(struct ep_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *run;
 	int rc = ep_buf_addch(b, '"');
 
-	for (p = (const unsigned char *)s; !rc && *p; p++) {
+	for (; !rc && *p; p++) {
+		/* the bytes that stand for themselves, in one piece */
+		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+			;
+		if (p > run && (rc = add_bytewise(b, (const char *)run, (size_t)(p - run))))
+			break;
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"':
 			rc = ep_buf_add(b, "\\\"", 2);
@@ -146,13 +189,11 @@ int ep_buf_add_json_str(struct ep_buf *b, const char *s)
 		case '\t':
 			rc = ep_buf_add(b, "\\t", 2);
 			break;
-		default:
-			if (*p < 0x20) {
-				char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-				rc = ep_buf_add(b, esc, sizeof(esc));
-			} else {
-				rc = ep_buf_addch(b, (char)*p);
-			}
+		default: {
+			char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+
+			rc = ep_buf_add(b, esc, sizeof(esc));
+		}
 		}
 	}
 	return rc ? rc : ep_buf_addch(b, '"');

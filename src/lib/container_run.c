@@ -21,20 +21,43 @@
 
 extern char **environ;
 
+/*
+ * The engine kind as ep_container_engine_choose() picks it, podman when it
+ * finds none. A runtime the pool names decides alone (docker for "docker",
+ * podman otherwise, found or not); without one the kind depends on PATH
+ * only, so the search is made once per value of PATH and remembered for the
+ * life of the process: a plan of a thousand pools searches once.
+ */
+static enum ep_container_kind pool_kind(const struct ep_provisioning *p)
+{
+	static char *seen_path;
+	static bool seen;
+	static enum ep_container_kind seen_kind;
+	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
+	const char *path = getenv("PATH");
+	enum ep_container_kind kind = EP_CONTAINER_PODMAN;
+
+	if (p->has_container && p->container.runtime)
+		return strcmp(p->container.runtime, "docker") ? EP_CONTAINER_PODMAN
+							      : EP_CONTAINER_DOCKER;
+	if (seen && (path ? seen_path && !strcmp(seen_path, path) : !seen_path))
+		return seen_kind;
+	if (!ep_container_engine_choose(&eng, NULL, NULL))
+		kind = eng.kind;
+	ep_container_engine_release(&eng);
+	free(seen_path);
+	seen_path = path ? strdup(path) : NULL;
+	seen = !path || seen_path;
+	seen_kind = kind;
+	return kind;
+}
+
 void ep_container_run_spec_from_pool(struct ep_container_run_spec *spec, const struct ep_pool *pool)
 {
 	const struct ep_provisioning *p = &pool->provisioning;
 
-	struct ep_container_engine eng = EP_CONTAINER_ENGINE_INIT;
-
 	memset(spec, 0, sizeof(*spec));
-	spec->kind = EP_CONTAINER_PODMAN;
-	if (!ep_container_engine_choose(&eng, p->has_container ? p->container.runtime : NULL, NULL))
-		spec->kind = eng.kind;
-	else if (p->has_container && p->container.runtime &&
-		 !strcmp(p->container.runtime, "docker"))
-		spec->kind = EP_CONTAINER_DOCKER;
-	ep_container_engine_release(&eng);
+	spec->kind = pool_kind(p);
 	spec->engine = pool->engine;
 	spec->pool_id = pool->id;
 	spec->host = p->host;

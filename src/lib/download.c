@@ -115,8 +115,9 @@ static int copy_local(struct ep_attempt *a, const char *src, struct ep_error *er
 		close(in);
 		return ep_error_sys(err, EP_EIO, "cannot create '%s'", a->partial);
 	}
-	if (ep_sha256_new(&h))
-		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
+	if ((rc = ep_sha256_new(&h)))
+		rc = rc == EP_EPREFLIGHT ? ep_sha256_ready(err)
+					 : ep_error_set(err, rc, "out of memory");
 	a->received = 0;
 	while (!rc) {
 		ssize_t n = read(in, chunk, sizeof(chunk));

@@ -1,7 +1,7 @@
 /*
- * libcurl and libarchive on first use: dlopen by soname, every entry point
- * resolved into a table once per process (pthread_once), the outcome
- * remembered. See dynlib.h for why.
+ * libcurl, libarchive and libcrypto on first use: dlopen by soname, every
+ * entry point resolved into a table once per process (pthread_once), the
+ * outcome remembered. See dynlib.h for why.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -37,8 +37,13 @@ struct lib {
 static const struct sym curl_syms[] = {EP_CURL_FNS(SYM)};
 static const struct sym archive_syms[] = {EP_ARCHIVE_FNS(SYM)};
 
+#define CRYPTO_SYM(lib, name) {#lib "_" #name, offsetof(struct ep_crypto_api, name)},
+
+static const struct sym crypto_syms[] = {EP_CRYPTO_FNS(CRYPTO_SYM)};
+
 static struct ep_curl_api curl_api;
 static struct ep_archive_api archive_api;
+static struct ep_crypto_api crypto_api;
 
 static struct lib curl_lib = {"libcurl",
 			      "libcurl.so.4",
@@ -61,8 +66,20 @@ static struct lib archive_lib = {"libarchive",
 				 sizeof(archive_api),
 				 EP_ERROR_INIT};
 
+static struct lib crypto_lib = {"libcrypto",
+				"libcrypto.so.3",
+				"EP_CRYPTO_LIBRARY",
+				"libssl3",
+				"sha256 digests",
+				crypto_syms,
+				sizeof(crypto_syms) / sizeof(crypto_syms[0]),
+				&crypto_api,
+				sizeof(crypto_api),
+				EP_ERROR_INIT};
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static pthread_once_t archive_once = PTHREAD_ONCE_INIT;
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 
 /*
  * Open the library and fill its table; on failure leave the message in
@@ -120,6 +137,11 @@ static void load_archive(void)
 	load(&archive_lib);
 }
 
+static void load_crypto(void)
+{
+	load(&crypto_lib);
+}
+
 /* Run the loader once; then the error it remembered, if any. */
 static int loaded(pthread_once_t *once, void (*loader)(void), const struct lib *l,
 		  struct ep_error *err)
@@ -143,5 +165,13 @@ int ep_dynlib__archive(const struct ep_archive_api **out, struct ep_error *err)
 	int rc = loaded(&archive_once, load_archive, &archive_lib, err);
 
 	*out = rc ? NULL : &archive_api;
+	return rc;
+}
+
+int ep_dynlib__crypto(const struct ep_crypto_api **out, struct ep_error *err)
+{
+	int rc = loaded(&crypto_once, load_crypto, &crypto_lib, err);
+
+	*out = rc ? NULL : &crypto_api;
 	return rc;
 }

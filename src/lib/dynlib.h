@@ -1,16 +1,19 @@
 /*
- * Internal: libcurl and libarchive, loaded with dlopen on first use.
+ * Internal: libcurl, libarchive and libcrypto, loaded with dlopen on first
+ * use.
  *
- * Commands that never download or unpack (version, validate, plan) would
- * otherwise pay the dynamic loader's cost for both libraries and their
- * dependency chains (TLS, HTTP/2, ssh, LDAP, Kerberos, XML, ICU ...) on
- * every start. The library is not linked against either: the headers give
+ * Commands that never download, unpack or hash (version, validate, plan)
+ * would otherwise pay the dynamic loader's cost for these libraries and
+ * their dependency chains (TLS, HTTP/2, ssh, LDAP, Kerberos, XML, ICU ...)
+ * on every start: libcrypto alone costs some 4 ms of relocations and page
+ * faults. The library is not linked against either: the headers give
  * the types and constants, and the entry points come from the tables below,
  * filled once per process (thread-safe) by the first caller.
  *
- * The library loaded is libcurl.so.4 (Debian: libcurl4) and libarchive.so.13
- * (Debian: libarchive13); EP_CURL_LIBRARY and EP_ARCHIVE_LIBRARY name another
- * soname or a path instead (read once, at the first use). A library that
+ * The library loaded is libcurl.so.4 (Debian: libcurl4), libarchive.so.13
+ * (Debian: libarchive13) and libcrypto.so.3 (Debian: libssl3, libssl3t64 on
+ * newer releases); EP_CURL_LIBRARY, EP_ARCHIVE_LIBRARY and EP_CRYPTO_LIBRARY
+ * name another soname or a path instead (read once, at the first use). A library that
  * cannot be loaded, or lacks an entry point, is EP_EPREFLIGHT with a message
  * naming the library and the package to install; the answer is remembered,
  * so a later call fails the same way without trying again.
@@ -21,6 +24,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "ep/error.h"
 
@@ -74,6 +78,15 @@
 	X(archive, entry_size)                \
 	X(archive, entry_size_is_set)
 
+/* EVP_<name>: the SHA-256 digest (ep/hash.h). */
+#define EP_CRYPTO_FNS(X)      \
+	X(EVP, MD_CTX_new)    \
+	X(EVP, MD_CTX_free)   \
+	X(EVP, sha256)        \
+	X(EVP, DigestInit_ex) \
+	X(EVP, DigestUpdate)  \
+	X(EVP, DigestFinal_ex)
+
 #define EP_DYNLIB_MEMBER(lib, name) __typeof__(lib##_##name) *name;
 
 /* curl_<name> is api->name. */
@@ -86,10 +99,18 @@ struct ep_archive_api {
 	EP_ARCHIVE_FNS(EP_DYNLIB_MEMBER)
 };
 
+/* EVP_<name> is api->name. */
+struct ep_crypto_api {
+	EP_CRYPTO_FNS(EP_DYNLIB_MEMBER)
+};
+
 /* libcurl, loaded and initialized (curl_global_init) into *out; or EP_EPREFLIGHT. */
 int ep_dynlib__curl(const struct ep_curl_api **out, struct ep_error *err);
 
 /* libarchive, loaded into *out; or EP_EPREFLIGHT. */
 int ep_dynlib__archive(const struct ep_archive_api **out, struct ep_error *err);
+
+/* libcrypto, loaded into *out; or EP_EPREFLIGHT. */
+int ep_dynlib__crypto(const struct ep_crypto_api **out, struct ep_error *err);
 
 #endif

@@ -183,12 +183,17 @@ static bool repo_is_local(const char *canonical)
 	return canonical[0] == '/' || !strncmp(canonical, "file://", 7);
 }
 
-/* The hex part of sha256(s), first `n` digits. */
+/*
+ * The hex part of sha256(s), first `n` digits. Callers make sure libcrypto
+ * is there first (ep_sha256_ready); should hashing fail all the same, the
+ * digits are zeros rather than whatever the stack held.
+ */
 static void hex_of(char *out, size_t n, const char *s)
 {
 	char d[EP_DIGEST_LEN];
 
-	ep_sha256_buf(d, s, strlen(s));
+	if (ep_sha256_buf(d, s, strlen(s)))
+		memset(d, '0', sizeof(d) - 1);
 	memcpy(out, d + 7, n);
 	out[n] = '\0';
 }
@@ -428,7 +433,7 @@ int ep_git__resolve(char out[41], enum ep_git_ref_kind *kind_out, const char *ba
 	char hex[17];
 	int rc;
 
-	if ((rc = ep_git__check_ref(ref, err)))
+	if ((rc = ep_git__check_ref(ref, err)) || (rc = ep_sha256_ready(err)))
 		return rc;
 	ep_git__mirror_path(&mirror, base, repo);
 	hex_of(hex, 16, repo);

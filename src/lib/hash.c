@@ -1,34 +1,55 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "dynlib.h"
 #include "ep/hash.h"
 #include "banned.h"
 
-/* struct ep_sha256 is never defined: a handle is an EVP_MD_CTX in disguise. */
+/* A digest in progress: the libcrypto it was started with, and its context. */
+struct ep_sha256 {
+	const struct ep_crypto_api *evp;
+	EVP_MD_CTX *ctx;
+};
+
+int ep_sha256_ready(struct ep_error *err)
+{
+	const struct ep_crypto_api *evp;
+
+	return ep_dynlib__crypto(&evp, err);
+}
 
 int ep_sha256_new(struct ep_sha256 **out)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	const struct ep_crypto_api *evp;
+	struct ep_sha256 *h;
 
 	*out = NULL;
-	if (!ctx)
+	if (ep_dynlib__crypto(&evp, NULL))
+		return EP_EPREFLIGHT;
+	h = malloc(sizeof(*h));
+	if (!h)
 		return EP_ENOMEM;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(ctx);
+	h->evp = evp;
+	h->ctx = evp->MD_CTX_new();
+	if (!h->ctx) {
+		free(h);
+		return EP_ENOMEM;
+	}
+	if (evp->DigestInit_ex(h->ctx, evp->sha256(), NULL) != 1) {
+		ep_sha256_free(h);
 		return EP_EINTERNAL;
 	}
-	*out = (struct ep_sha256 *)ctx;
+	*out = h;
 	return 0;
 }
 
 int ep_sha256_update(struct ep_sha256 *h, const void *data, size_t len)
 {
-	return EVP_DigestUpdate((EVP_MD_CTX *)h, data, len) == 1 ? 0 : EP_EINTERNAL;
+	return h->evp->DigestUpdate(h->ctx, data, len) == 1 ? 0 : EP_EINTERNAL;
 }
 
 int ep_sha256_final(struct ep_sha256 *h, char out[EP_DIGEST_LEN])
@@ -36,9 +57,9 @@ int ep_sha256_final(struct ep_sha256 *h, char out[EP_DIGEST_LEN])
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[32];
 	unsigned int n = 0, i;
-	int ok = EVP_DigestFinal_ex((EVP_MD_CTX *)h, md, &n) == 1;
+	int ok = h->evp->DigestFinal_ex(h->ctx, md, &n) == 1;
 
-	EVP_MD_CTX_free((EVP_MD_CTX *)h);
+	ep_sha256_free(h);
 	if (!ok || n != 32)
 		return EP_EINTERNAL;
 	memcpy(out, "sha256:", 7);
@@ -52,7 +73,10 @@ int ep_sha256_final(struct ep_sha256 *h, char out[EP_DIGEST_LEN])
 
 void ep_sha256_free(struct ep_sha256 *h)
 {
-	EVP_MD_CTX_free((EVP_MD_CTX *)h);
+	if (!h)
+		return;
+	h->evp->MD_CTX_free(h->ctx);
+	free(h);
 }
 
 int ep_sha256_buf(char out[EP_DIGEST_LEN], const void *data, size_t len)
@@ -60,6 +84,7 @@ int ep_sha256_buf(char out[EP_DIGEST_LEN], const void *data, size_t len)
 	struct ep_sha256 *h;
 	int rc = ep_sha256_new(&h);
 
+	out[0] = '\0';
 	if (rc)
 		return rc;
 	rc = ep_sha256_update(h, data, len);
@@ -83,7 +108,8 @@ int ep_sha256_file(char out[EP_DIGEST_LEN], const char *path, struct ep_error *e
 	rc = ep_sha256_new(&h);
 	if (rc) {
 		close(fd);
-		return ep_error_set(err, rc, "cannot start a sha256 digest");
+		return rc == EP_EPREFLIGHT ? ep_sha256_ready(err)
+					   : ep_error_set(err, rc, "cannot start a sha256 digest");
 	}
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));

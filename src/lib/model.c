@@ -228,7 +228,12 @@ static int resolve_hf(struct ep_buf *path, const struct ep_pool *pool, const cha
 			goto out;
 		}
 	}
-	ep_sha256_buf(digest, ref, strlen(ref));
+	if ((rc = ep_sha256_ready(err)))
+		goto out;
+	if ((rc = ep_sha256_buf(digest, ref, strlen(ref)))) {
+		rc = ep_error_set(err, rc, "cannot compute the digest of model '%s'", ref);
+		goto out;
+	}
 	ep_buf_addf(&name, "model-%.16s", digest + 7);
 	rc = ep_lock_acquire(&lk, state_dir, name.ptr, false, err);
 	if (rc)

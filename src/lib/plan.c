@@ -15,14 +15,19 @@
 #include "ep/provider.h"
 #include "banned.h"
 
+/* Append a step: its detail redacted; the step array grows by doubling, from 8. */
 static int add_step(struct ep_plan *p, const char *kind, struct ep_buf *detail)
 {
-	struct ep_plan_step *v = realloc(p->steps, (p->n_steps + 1) * sizeof(*v));
+	size_t n = p->n_steps;
+	struct ep_plan_step *v = p->steps;
 	struct ep_buf red = EP_BUF_INIT;
 
-	if (!v)
-		return EP_ENOMEM;
-	p->steps = v;
+	if (!n || (n >= 8 && !(n & (n - 1)))) {
+		v = realloc(p->steps, (n ? 2 * n : 8) * sizeof(*v));
+		if (!v)
+			return EP_ENOMEM;
+		p->steps = v;
+	}
 	if (ep_redact(&red, detail->ptr)) {
 		ep_buf_release(&red);
 		return EP_ENOMEM;

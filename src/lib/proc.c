@@ -48,14 +48,19 @@ int ep_proc_stderr_fd(const struct ep_proc *p)
 	return p->err_fd;
 }
 
+/* The bytes a shell reads as themselves: letters, digits and -_./=:,+@% */
+static bool is_shell_plain(unsigned char c)
+{
+	return (unsigned char)((c | 32) - 'a') < 26 || (unsigned char)(c - '0') < 10 ||
+	       (c && strchr("-_./=:,+@%", c));
+}
+
 static bool needs_quote(const char *s)
 {
 	if (!*s)
 		return true;
 	for (; *s; s++)
-		if (!strchr(
-			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%",
-			*s))
+		if (!is_shell_plain((unsigned char)*s))
 			return true;
 	return false;
 }
@@ -76,8 +81,16 @@ int ep_proc_format_argv(struct ep_buf *out, const char *const *argv)
 			continue;
 		}
 		rc = rc ? rc : ep_buf_addch(&raw, '\'');
-		for (s = argv[i]; !rc && *s; s++)
-			rc = *s == '\'' ? ep_buf_adds(&raw, "'\\''") : ep_buf_addch(&raw, *s);
+		for (s = argv[i]; !rc && *s;) {
+			size_t run = strcspn(s, "'"); /* copied as it is; each ' becomes '\'' */
+
+			rc = ep_buf_add(&raw, s, run);
+			s += run;
+			if (!rc && *s) {
+				rc = ep_buf_adds(&raw, "'\\''");
+				s++;
+			}
+		}
 		rc = rc ? rc : ep_buf_addch(&raw, '\'');
 	}
 	rc = rc ? rc : ep_redact(out, raw.ptr);

@@ -19,6 +19,7 @@
 #include "ep/cuda.h"
 #include "ep/external.h"
 #include "ep/fs.h"
+#include "ep/hash.h"
 #include "ep/gpu.h"
 #include "ep/lock.h"
 #include "ep/lockfile.h"
@@ -409,6 +410,8 @@ int ep_source__ensure(struct ep_prepared *out, struct ep_ensure_ctx *ctx, struct
 
 	ctx->outcome = "reused";
 	rc = job_init(&j, ctx, err);
+	if (!rc)
+		rc = ep_sha256_ready(err); /* mirror, ref cache and store key are digests */
 	if (rc)
 		goto out;
 	ep_store_clean_stale(j.store.ptr, NULL); /* a readdir: cheap enough for the fast path */

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# libcurl and libarchive are loaded on first use, not at start: the tool is
-# not linked against them, version/validate/plan never map them (the
-# dynamic loader's own trace says so) and work where they are missing; a
-# download or an unpack without them fails naming the library and the
-# package, and a library without the entry points is refused by name.
+# libcurl, libarchive and libcrypto are loaded on first use, not at start:
+# the tool is not linked against them, version/validate/plan never map them
+# (the dynamic loader's own trace says so) and work where they are missing;
+# a download, an unpack or a digest without them fails naming the library
+# and the package, and a library without the entry points is refused by name.
 . "$EP_SOURCE_DIR/tests/cli_lib.sh"
 set -e
 cd "$T_TMP"
@@ -14,6 +14,7 @@ bin_cfg=$EP_SOURCE_DIR/examples/llamacpp-binary.yaml
 needed=$(ldd "$EP_BIN")
 expect_not_in "$needed" "libcurl" "the tool is not linked against libcurl"
 expect_not_in "$needed" "libarchive" "the tool is not linked against libarchive"
+expect_not_in "$needed" "libcrypto" "the tool is not linked against libcrypto"
 
 # LD_DEBUG=files: one line per object the loader maps, dlopen'ed ones included.
 for args in "version" "validate --config $cfg" "plan --config $cfg --all --json" \
@@ -22,9 +23,10 @@ for args in "version" "validate --config $cfg" "plan --config $cfg --all --json"
 	expect_rc 0 "$args"
 	expect_not_in "$ERR" "libcurl" "$args maps no libcurl"
 	expect_not_in "$ERR" "libarchive" "$args maps no libarchive"
+	expect_not_in "$ERR" "libcrypto" "$args maps no libcrypto"
 	run env EP_CURL_LIBRARY=libep-missing.so.0 EP_ARCHIVE_LIBRARY=libep-missing.so.0 \
-		"$EP_BIN" $args
-	expect_rc 0 "$args without either library"
+		EP_CRYPTO_LIBRARY=libep-missing.so.0 "$EP_BIN" $args
+	expect_rc 0 "$args without any of the three"
 done
 
 # A download needs libcurl (the URL parser is the first user).
@@ -54,5 +56,17 @@ run env LD_DEBUG=files "$DRIVER" extract a.tar.gz tree
 expect_rc 0 "the default libarchive unpacks"
 expect_in "$ERR" "libarchive.so.13" "it was loaded at run time"
 [ "$(cat tree/hello.txt)" = hello ] && ok "the file came out" || not_ok "hello.txt"
+
+# An external engine's digest needs libcrypto; with it, the digest is made.
+FAKE=$EP_BINARY_DIR/tests/lib/ep_fake_engine
+run env EP_CRYPTO_LIBRARY=libep-missing.so.0 "$DRIVER" ensure-external "$FAKE"
+expect_rc 5 "a digest without libcrypto is a preflight failure"
+expect_in "$ERR" "cannot load libcrypto 'libep-missing.so.0' (named by EP_CRYPTO_LIBRARY), needed for sha256 digests" \
+	"the message names libcrypto and the variable"
+expect_in "$ERR" "apt-get install libssl3" "the message names its package"
+run env LD_DEBUG=files "$DRIVER" ensure-external "$FAKE"
+expect_rc 0 "the default libcrypto makes the digest"
+expect_in "$ERR" "libcrypto.so.3" "it was loaded at run time"
+expect_in "$OUT" "engine_digest=sha256:$(sha256sum "$FAKE" | cut -d' ' -f1)" "the digest is right"
 
 finish

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "container_int.h"
@@ -484,6 +485,59 @@ TEST(plan_command)
 	ep_strvec_release(&flags);
 }
 
+/*
+ * Without a runtime in the pool, the engine follows PATH: the search is
+ * remembered per value of PATH, so a new PATH is searched again, and an
+ * explicit runtime never depends on it.
+ */
+TEST(engine_kind_follows_path)
+{
+	char dir[] = "/tmp/ep-test-kind.XXXXXX", docker[64];
+	char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	struct ep_container_run_spec s;
+	struct ep_pool pool;
+	FILE *f;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.id = "kind";
+	pool.engine = EP_ENGINE_VLLM;
+	pool.provisioning.mode = EP_MODE_CONTAINER;
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(docker, sizeof(docker), "%s/docker", dir);
+	f = fopen(docker, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs("#!/bin/sh\n", f);
+	fclose(f);
+	CHECK_INT(chmod(docker, 0755), 0);
+	setenv("PATH", dir, 1);
+	ep_container_run_spec_from_pool(&s, &pool);
+	CHECK_INT(s.kind, EP_CONTAINER_DOCKER);
+	ep_container_run_spec_from_pool(&s, &pool);
+	CHECK_INT(s.kind, EP_CONTAINER_DOCKER);
+	setenv("PATH", "/nonexistent", 1);
+	ep_container_run_spec_from_pool(&s, &pool);
+	CHECK_INT(s.kind, EP_CONTAINER_PODMAN); /* none found: podman */
+	pool.provisioning.has_container = true;
+	pool.provisioning.container.runtime = "docker";
+	ep_container_run_spec_from_pool(&s, &pool);
+	CHECK_INT(s.kind, EP_CONTAINER_DOCKER); /* named, found or not */
+	setenv("PATH", dir, 1);
+	pool.provisioning.container.runtime = "podman";
+	ep_container_run_spec_from_pool(&s, &pool);
+	CHECK_INT(s.kind, EP_CONTAINER_PODMAN);
+	pool.provisioning.container.runtime = NULL;
+	ep_container_run_spec_from_pool(&s, &pool);
+	CHECK_INT(s.kind, EP_CONTAINER_DOCKER);
+	if (path) {
+		setenv("PATH", path, 1);
+		free(path);
+	}
+	CHECK_INT(unlink(docker), 0);
+	CHECK_INT(rmdir(dir), 0);
+}
+
 /* vLLM and TGI take a bare model name themselves; llama.cpp needs a file; Triton no flag. */
 TEST(model_by_name)
 {
@@ -547,4 +601,4 @@ TESTS(T(llamacpp_podman_gpus_file_model), T(vllm_docker_gpus_dir_model),
       T(flags_already_given_are_not_repeated), T(unpinned_and_bad_input_refused),
       T(env_values_travel_in_the_environment), T(ref_parse), T(loopback), T(classify_engine_errors),
       T(reason_skips_docker_help_trailer), T(locked_check_and_name), T(engine_choice),
-      T(plan_command), T(model_by_name), T(cleanup))
+      T(plan_command), T(engine_kind_follows_path), T(model_by_name), T(cleanup))

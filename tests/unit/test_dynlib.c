@@ -1,8 +1,9 @@
 /*
- * The run-time loader of libcurl and libarchive: a concurrent first use
- * gets one table, and a library that cannot be loaded is EP_EPREFLIGHT
- * naming it, the variable that chose it and the package to install, the
- * same answer every time, with the archive module failing the same way.
+ * The run-time loader of libcurl, libarchive and libcrypto: a concurrent
+ * first use gets one table, and a library that cannot be loaded is
+ * EP_EPREFLIGHT naming it, the variable that chose it and the package to
+ * install, the same answer every time, with the archive module and every
+ * digest function failing the same way.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "ep/archive.h"
 #include "ep/download.h"
+#include "ep/hash.h"
 #include "dynlib.h"
 #include "test.h"
 
@@ -82,4 +84,27 @@ TEST(missing_library_names_the_package)
 	CHECK_INT(rmdir(dir), 0);
 }
 
-TESTS(T(curl_loads_once_from_many_threads), T(missing_library_names_the_package))
+/* Without libcrypto no digest is made, and none is left half-written. */
+TEST(missing_crypto_fails_every_digest)
+{
+	struct ep_error err = EP_ERROR_INIT, again = EP_ERROR_INIT;
+	struct ep_sha256 *h = (struct ep_sha256 *)&h;
+	char d[EP_DIGEST_LEN] = "x";
+
+	setenv("EP_CRYPTO_LIBRARY", "libep-missing.so.0", 1);
+	CHECK_INT(ep_sha256_new(&h), EP_EPREFLIGHT);
+	CHECK(h == NULL);
+	ep_sha256_free(h);
+	CHECK_INT(ep_sha256_buf(d, "abc", 3), EP_EPREFLIGHT);
+	CHECK_STR(d, "");
+	CHECK_INT(ep_sha256_ready(&err), EP_EPREFLIGHT);
+	CHECK_CONTAINS(err.msg, "cannot load libcrypto 'libep-missing.so.0' (named by "
+				"EP_CRYPTO_LIBRARY), needed for sha256 digests: ");
+	CHECK_CONTAINS(err.msg, "; install it with: apt-get install libssl3");
+	CHECK_INT(ep_sha256_file(d, EP_SOURCE_DIR "/CMakeLists.txt", &again), EP_EPREFLIGHT);
+	CHECK_STR(again.msg, err.msg);
+	unsetenv("EP_CRYPTO_LIBRARY");
+}
+
+TESTS(T(curl_loads_once_from_many_threads), T(missing_library_names_the_package),
+      T(missing_crypto_fails_every_digest))
