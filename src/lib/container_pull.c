@@ -218,7 +218,7 @@ static int pull(const struct ep_container_engine *eng, const struct ep_container
 		const char *name, const struct ep_container_pull_opts *o,
 		struct ep_container_image *img, struct ep_buf *digest, struct ep_error *err)
 {
-	const char *args[8];
+	const char *args[8] = {NULL};
 	struct ep_buf out = EP_BUF_INIT, host = EP_BUF_INIT, cfg = EP_BUF_INIT;
 	struct ep_strvec env = EP_STRVEC_INIT;
 	const char *slash = strchr(ref->repo, '/');
