@@ -106,7 +106,7 @@ int ep_engine__container_start(pid_t *pid, unsigned long long *start_time, const
 			       const char *log_path, struct ep_error *err);
 /*
  * The exact run command, shell-quoted (nothing in it is secret), and the
- * env the container gets ("KEY=VALUE", appended to `env`).
+ * environment entries for the container (KEY=VALUE), appended to the env vector.
  */
 int ep_engine__container_command(struct ep_buf *cmdline, struct ep_strvec *env,
 				 const struct ep_prepared *pe, const struct ep_pool *pool,
