@@ -262,8 +262,16 @@ static enum ep_attempt_outcome classify(struct xfer *x, CURLcode rc, const char 
 	curl_off_t ra = -1;
 
 	if (x->write_errno) {
+		bool full = x->write_errno == ENOSPC || x->write_errno == EDQUOT;
+
+		/* a partial file is kept to resume, unless keeping it is what fills the disk */
+		if (full)
+			unlink(a->partial);
 		errno = x->write_errno;
-		ep_error_sys(err, EP_EIO, "cannot write '%s'", a->partial);
+		ep_error_sys(err, EP_EIO, "cannot write '%s'%s", a->partial,
+			     full ? " (deleted it to give the space back; free some space and run "
+				    "ensure again)"
+				  : "");
 		return EP_ATTEMPT_FATAL;
 	}
 	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
