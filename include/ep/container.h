@@ -214,10 +214,11 @@ int ep_container_run_env(struct ep_strvec *out, const struct ep_container_run_sp
 struct ep_container_status {
 	bool exists;
 	bool running;
-	char *state;   /* "running", "exited", "created"...; "absent" when none */
-	char *id;      /* the container id, or NULL */
-	pid_t pid;     /* its main process as this host sees it; 0 when not running */
-	int exit_code; /* when it has exited */
+	char *state;	  /* "running", "exited", "created"...; "absent" when none */
+	char *id;	  /* the container id, or NULL */
+	pid_t pid;	  /* its main process as this host sees it; 0 when not running */
+	int exit_code;	  /* when it has exited */
+	bool was_running; /* ep_container_up: it ran already, nothing was started */
 };
 
 void ep_container_status_release(struct ep_container_status *st);

@@ -164,7 +164,10 @@ static int run_container(const struct ep_container_run_spec *s, const char *name
 		rc = ep_container__exec(&o, &status, (const char *const *)argv.v,
 					(const char *const *)env.v, s->pool_id, err);
 	}
-	if (!rc && status) {
+	if (!rc && status && strstr(o.ptr, "already in use")) {
+		/* a container of that name exists: the caller decides, nothing is removed */
+		rc = EP_EBUSY;
+	} else if (!rc && status) {
 		(void)ep_container__reason(&line, o.ptr);
 		if (strstr(o.ptr, "could not select device driver"))
 			rc = ep_error_set(err, EP_EGPU,
@@ -194,19 +197,30 @@ int ep_container_up(struct ep_container_status *out, const struct ep_container_r
 		    struct ep_error *err)
 {
 	struct ep_buf name = EP_BUF_INIT;
-	int rc = ep_container_status(out, s, err);
+	int rc = 0;
 
-	if (rc || out->running) {
-		if (!rc)
-			ep_narrate(EP_LOG_INFO, "container", "up", out->id, s->pool_id, -1,
-				   "container 'ep-%s' already running", s->pool_id);
-		return rc;
-	}
+	memset(out, 0, sizeof(*out));
 	if (ep_container_name(&name, s->pool_id))
 		rc = ep_error_set(err, EP_ENOMEM, "out of memory");
-	if (!rc && out->exists)
-		rc = remove_container(s, name.ptr, err);
+	/* run at once (one engine call fewer); the name taken means one exists already */
 	rc = rc ? rc : run_container(s, name.ptr, err);
+	if (rc == EP_EBUSY) {
+		rc = ep_container_status(out, s, err);
+		if (!rc && out->running) {
+			out->was_running = true;
+			ep_narrate(EP_LOG_INFO, "container", "up", out->id, s->pool_id, -1,
+				   "container '%s' already running", name.ptr);
+			ep_buf_release(&name);
+			return 0;
+		}
+		/* a stopped one of the same name: removed, then run again */
+		rc = rc ? rc : remove_container(s, name.ptr, err);
+		rc = rc ? rc : run_container(s, name.ptr, err);
+		if (rc == EP_EBUSY)
+			rc = ep_error_set(err, EP_EENGINE,
+					  "container name '%s' is still taken after removing it",
+					  name.ptr);
+	}
 	ep_container_status_release(out);
 	rc = rc ? rc : ep_container_status(out, s, err);
 	if (!rc)

@@ -96,7 +96,15 @@ int ep_engine__container_start(pid_t *pid, unsigned long long *start_time, const
 	spec_for(&s, pe, pool);
 	*engine = ep_container_kind_name(s.kind);
 	rc = ep_container_up(&st, &s, err);
-	if (!rc && (!st.running || st.pid <= 1))
+	/* up found it through its PID file otherwise: this one is someone else's, or orphaned */
+	if (!rc && st.was_running)
+		rc = ep_error_set(
+		    err, EP_EENGINE,
+		    "container 'ep-%s' already runs, but no PID file of this runtime "
+		    "directory records it (it was started from another one, or its PID "
+		    "file was removed); stop it with: %s rm -f ep-%s",
+		    s.pool_id, ep_container_kind_name(s.kind), s.pool_id);
+	else if (!rc && (!st.running || st.pid <= 1))
 		rc = exited_at_start(&s, &st, log_path, err);
 	if (!rc) {
 		*pid = st.pid;
