@@ -28,39 +28,7 @@ registry_mark "$tmp"
 echo "registry requests during the run (first pull + $n podman pulls): $(registry_requests "$tmp")"
 
 # 2. the command as a process
-mkdir -p "$tmp/shim"
-cat >"$tmp/shim/podman" <<SHIM
-#!/bin/sh
-echo "\$*" >>"$tmp/podman-calls"
-exec $(command -v podman) "\$@"
-SHIM
-chmod +x "$tmp/shim/podman"
-cat >"$tmp/app.yaml" <<YAML
-pools:
-  - id: bench
-    engine: vllm
-    model: Qwen/Qwen2.5-0.5B-Instruct
-    devices: []
-    provisioning:
-      mode: container
-      container: {image: $REGISTRY/bench/app, tag: v1, runtime: podman}
-YAML
-export EP_STATE_DIR=$tmp/cli-state
-PATH="$tmp/shim:$PATH" "$bin" ensure --config "$tmp/app.yaml" >/dev/null
-: >"$tmp/podman-calls"
-# median wall ms of N runs of CMD, timed in-process (no helper process per run)
-runs() {
-	python3 - "$@" <<'PY'
-import statistics, subprocess, sys, time
-n, cmd = int(sys.argv[1]), sys.argv[2:]
-t = []
-for _ in range(n):
-    t0 = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t.append((time.perf_counter() - t0) * 1000)
-print(f"{statistics.median(t):.1f}")
-PY
-}
+bench_noop_setup podman "$bin" "$tmp"
 PATH="$tmp/shim:$PATH" runs "$n" "$bin" ensure --config "$tmp/app.yaml" >"$tmp/cli"
 calls=$(wc -l <"$tmp/podman-calls")
 runs "$n" "$bin" version >"$tmp/start"

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Sourced by bench/bench_container.sh and bench/bench_container_docker.sh:
-# `up` and `down` of a container pool running the static fixture engine
-# against the bare container engine doing the same (run -d plus the same
-# health wait; stop + rm). Needs registry.sh's REGISTRY and helpers.
+# Sourced by bench/bench_container.sh and bench/bench_container_docker.sh.
+# Needs registry.sh's REGISTRY and helpers.
 #
-#   bench_up_down ENGINE BIN TMP   ENGINE: podman | docker; ROUNDS runs (default 5)
+#   bench_noop_setup ENGINE BIN TMP  a pool of $REGISTRY/bench/app:v1 in TMP/app.yaml,
+#                                    ensured once; ENGINE calls from then on are
+#                                    counted in TMP/ENGINE-calls (a shim first in PATH
+#                                    when the command runs as PATH="TMP/shim:$PATH" ...)
+#   runs N CMD...                    median wall ms of N runs of CMD, timed in-process
+#   bench_up_down ENGINE BIN TMP     `up` and `down` of a container pool running the
+#                                    static fixture engine against the bare container
+#                                    engine doing the same (run -d plus the same health
+#                                    wait; stop + rm); ROUNDS runs (default 5)
 
 # ms CMD...: wall milliseconds of one run
 ms() {
@@ -15,6 +21,43 @@ ms() {
 	echo $(((t1 - t0) / 1000000))
 }
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+runs() {
+	python3 - "$@" <<'PY'
+import statistics, subprocess, sys, time
+n, cmd = int(sys.argv[1]), sys.argv[2:]
+t = []
+for _ in range(n):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.append((time.perf_counter() - t0) * 1000)
+print(f"{statistics.median(t):.1f}")
+PY
+}
+
+bench_noop_setup() {
+	local e=$1 bin=$2 tmp=$3
+	mkdir -p "$tmp/shim"
+	cat >"$tmp/shim/$e" <<SHIM
+#!/bin/sh
+echo "\$*" >>"$tmp/$e-calls"
+exec $(command -v "$e") "\$@"
+SHIM
+	chmod +x "$tmp/shim/$e"
+	cat >"$tmp/app.yaml" <<YAML
+pools:
+  - id: bench
+    engine: vllm
+    model: Qwen/Qwen2.5-0.5B-Instruct
+    devices: []
+    provisioning:
+      mode: container
+      container: {image: $REGISTRY/bench/app, tag: v1, runtime: $e}
+YAML
+	export EP_STATE_DIR=$tmp/cli-state
+	PATH="$tmp/shim:$PATH" "$bin" ensure --config "$tmp/app.yaml" >/dev/null
+	: >"$tmp/$e-calls"
+}
 
 bench_up_down() {
 	local e=$1 bin=$2 tmp=$3 src D port rounds t0 t1
