@@ -18,6 +18,12 @@
 #include "engine_internal.h"
 #include "banned.h"
 
+/* The container engine a PID file names ("docker"; anything else, or none: podman). */
+static enum ep_container_kind kind_of(const char *name)
+{
+	return name && !strcmp(name, "docker") ? EP_CONTAINER_DOCKER : EP_CONTAINER_PODMAN;
+}
+
 /* The run spec of a prepared container pool. */
 static void spec_for(struct ep_container_run_spec *s, const struct ep_prepared *pe,
 		     const struct ep_pool *pool)
@@ -37,9 +43,7 @@ static void spec_from_record(struct ep_container_run_spec *s, const struct ep_pi
 			     const char *pool_id)
 {
 	memset(s, 0, sizeof(*s));
-	s->kind = strcmp(ep_engine__container_engine(rec->container_engine), "docker")
-		      ? EP_CONTAINER_PODMAN
-		      : EP_CONTAINER_DOCKER;
+	s->kind = kind_of(rec->container_engine);
 	s->pool_id = pool_id;
 }
 
@@ -117,8 +121,7 @@ int ep_engine__container_start(pid_t *pid, unsigned long long *start_time, const
 
 const char *ep_engine__container_engine(const char *recorded)
 {
-	return ep_container_kind_name(
-	    recorded && !strcmp(recorded, "docker") ? EP_CONTAINER_DOCKER : EP_CONTAINER_PODMAN);
+	return ep_container_kind_name(kind_of(recorded));
 }
 
 int ep_engine__container_discard(const char *engine, const char *pool_id, const char *log_path,
@@ -130,7 +133,7 @@ int ep_engine__container_discard(const char *engine, const char *pool_id, const 
 	int code = -1;
 
 	memset(&s, 0, sizeof(s));
-	s.kind = engine && !strcmp(engine, "docker") ? EP_CONTAINER_DOCKER : EP_CONTAINER_PODMAN;
+	s.kind = kind_of(engine);
 	s.pool_id = pool_id;
 	s.stop_grace_s = grace_s;
 	if (!ep_container_status(&last, &s, NULL)) {
